@@ -1,0 +1,81 @@
+package api
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/internal/network"
+)
+
+// Request is a decoded request with where it came from.
+type Request struct {
+	Header
+	Conn *network.Conn
+	Body kmsg.Request
+}
+
+// Handler dispatches request frames to the per-API handlers. It implements
+// network.Handler.
+type Handler struct {
+	log      *slog.Logger
+	versions *versionTable
+}
+
+// NewHandler returns a dispatcher for the APIs in the version table.
+func NewHandler(log *slog.Logger) *Handler {
+	return &Handler{log: log, versions: newVersionTable()}
+}
+
+// Handle implements network.Handler.
+func (h *Handler) Handle(ctx context.Context, c *network.Conn, frame []byte) (network.Reply, error) {
+	hdr, body, err := parseHeader(frame, h.versions.isFlexible)
+	if err != nil {
+		return network.Reply{}, fmt.Errorf("parse request header: %w", err)
+	}
+	spec := h.versions.spec(hdr.Key)
+	if spec == nil {
+		return network.Reply{}, fmt.Errorf("unsupported api key %d (%s)", hdr.Key, kmsg.NameForKey(hdr.Key))
+	}
+	if hdr.Key == kmsg.ApiVersions.Int16() && hdr.Version > spec.max {
+		return network.Now(unsupportedApiVersions(h.versions, hdr)), nil
+	}
+	if hdr.Version < spec.min || hdr.Version > spec.max {
+		return network.Reply{}, fmt.Errorf("unsupported %s version %d (supported %d to %d)",
+			kmsg.NameForKey(hdr.Key), hdr.Version, spec.min, spec.max)
+	}
+	req := kmsg.RequestForKey(hdr.Key)
+	req.SetVersion(hdr.Version)
+	if err := req.ReadFrom(body); err != nil {
+		return network.Reply{}, fmt.Errorf("decode %s v%d: %w", kmsg.NameForKey(hdr.Key), hdr.Version, err)
+	}
+	r := &Request{Header: hdr, Conn: c, Body: req}
+	if hdr.Version < spec.accept {
+		return network.Now(encode(hdr, errorResponse(req, kerr.UnsupportedVersion.Code))), nil
+	}
+	return spec.handle(h, ctx, r)
+}
+
+// respond encodes a finished response to r.
+func respond(r *Request, resp kmsg.Response) (network.Reply, error) {
+	return network.Now(encode(r.Header, resp)), nil
+}
+
+// encode frames resp as the answer to the request with header hdr: size,
+// correlation id, tagged fields for flexible versions (never for
+// ApiVersions, whose response header is always v0), then the body.
+func encode(hdr Header, resp kmsg.Response) *network.Response {
+	resp.SetVersion(hdr.Version)
+	buf := make([]byte, 8, 512)
+	binary.BigEndian.PutUint32(buf[4:], uint32(hdr.CorrelationID))
+	if resp.IsFlexible() && hdr.Key != kmsg.ApiVersions.Int16() {
+		buf = append(buf, 0)
+	}
+	buf = resp.AppendTo(buf)
+	binary.BigEndian.PutUint32(buf, uint32(len(buf)-4))
+	return &network.Response{Head: buf}
+}

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/internal/network"
+)
+
+// handlerFunc handles one decoded request.
+type handlerFunc func(h *Handler, ctx context.Context, r *Request) (network.Reply, error)
+
+// apiSpec is one row of the version table.
+type apiSpec struct {
+	key    int16
+	min    int16 // lowest version advertised
+	accept int16 // lowest version served; below it (but >= min) clients get UNSUPPORTED_VERSION
+	max    int16
+	handle handlerFunc
+}
+
+// apiTable lists every API Spool serves with the version range it
+// advertises, following Apache Kafka 4.x. Only what really works is listed.
+func apiTable() []apiSpec {
+	return []apiSpec{
+		// Produce v0-2 are advertised because librdkafka refuses a broker
+		// whose range does not start at 0 (KAFKA-18659); Kafka 4 answers them
+		// with UNSUPPORTED_VERSION, and so do we.
+		{key: 0, min: 0, accept: 3, max: 13, handle: (*Handler).produce},
+		{key: 18, min: 0, max: 4, handle: (*Handler).apiVersions},
+	}
+}
+
+// versionTable is the dispatcher's view of apiTable, indexed by key.
+type versionTable struct {
+	specs []*apiSpec // index = api key; nil = not served
+	// flexibleFrom[key] is the first flexible version of the key per kmsg,
+	// noFlexible if it has none, unknownKey if kmsg does not know the key.
+	flexibleFrom []int16
+}
+
+func newVersionTable() *versionTable {
+	t := &versionTable{}
+	maxKey := int16(0)
+	for k := int16(0); k < 1000; k++ {
+		if kmsg.RequestForKey(k) != nil {
+			maxKey = k
+		}
+	}
+	t.specs = make([]*apiSpec, maxKey+1)
+	t.flexibleFrom = make([]int16, maxKey+1)
+	for k := range t.flexibleFrom {
+		t.flexibleFrom[k] = firstFlexible(int16(k))
+	}
+	for _, s := range apiTable() {
+		s := s
+		if s.accept < s.min {
+			s.accept = s.min
+		}
+		t.specs[s.key] = &s
+	}
+	return t
+}
+
+const (
+	noFlexible = -1
+	unknownKey = -2
+)
+
+func firstFlexible(key int16) int16 {
+	req := kmsg.RequestForKey(key)
+	if req == nil {
+		return unknownKey
+	}
+	for v := int16(0); v <= req.MaxVersion(); v++ {
+		req.SetVersion(v)
+		if req.IsFlexible() {
+			return v
+		}
+	}
+	return noFlexible
+}
+
+func (t *versionTable) spec(key int16) *apiSpec {
+	if key < 0 || int(key) >= len(t.specs) {
+		return nil
+	}
+	return t.specs[key]
+}
+
+// isFlexible reports whether key at version uses flexible encoding, and
+// whether kmsg knows the key at all.
+func (t *versionTable) isFlexible(key, version int16) (flexible, known bool) {
+	if key < 0 || int(key) >= len(t.flexibleFrom) || t.flexibleFrom[key] == unknownKey {
+		return false, false
+	}
+	from := t.flexibleFrom[key]
+	return from != noFlexible && version >= from, true
+}
