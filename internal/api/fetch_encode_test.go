@@ -41,7 +41,7 @@ func TestFetchEncodingMatchesKmsg(t *testing.T) {
 						preferredReadReplica: -1, records: memRange("batch-zero")},
 					{partition: 1, errorCode: 6, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
 						preferredReadReplica: -1, aborted: []abortedTxn{{producerID: 7, firstOffset: 3}},
-						currentLeader: &leaderAndEpoch{leaderID: 2, leaderEpoch: 4},
+						currentLeader:  &leaderAndEpoch{leaderID: 2, leaderEpoch: 4},
 						divergingEpoch: &epochEndOffset{epoch: 3, endOffset: 8}},
 					{partition: 2, preferredReadReplica: -1, records: memRange("batch-two")},
 				},
