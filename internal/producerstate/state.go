@@ -148,7 +148,10 @@ func (s *State) Check(b record.Batch) (*BatchMetadata, error) {
 		return nil, p.checkEpoch(id, b)
 	}
 	if d, ok := p.duplicate(b); ok {
-		return &d, nil
+		// A fresh copy, allocated only here: taking &d would move d to the
+		// heap on every call.
+		dup := d
+		return &dup, nil
 	}
 	if err := p.checkEpoch(id, b); err != nil {
 		return nil, err
