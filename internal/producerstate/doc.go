@@ -10,8 +10,10 @@
 //
 //	dup, err := st.Check(b)  // nothing changes
 //	// err != nil: answer with the error's code, append nothing
-//	// dup != nil: answer with dup.FirstOffset (and dup.MaxTimestamp as the
-//	//             log append time, as Kafka does), append nothing
+//	// dup != nil: append nothing; answer NONE with base offset
+//	//             dup.FirstOffset and log_append_time dup.MaxTimestamp
+//	//             (Kafka does so whatever the timestamp type); acks=all
+//	//             waits for the high watermark to pass dup.LastOffset
 //	// otherwise: assign offsets, append to the log, then
 //	st.Append(b)
 //

@@ -55,7 +55,10 @@ func (s *State) replay(to int64, replay ReplayFunc) error {
 // undone batch by batch — an epoch bump or an evicted batch is lost — so,
 // as Kafka does, it reloads the newest snapshot at or below offset and
 // replays the log from there to offset. A state that holds no producer
-// stays empty without reading anything. It reads files: see Rebuild.
+// stays empty without reading anything. It reads files: see Rebuild. On
+// error the state is left as it was, which no longer matches the log: the
+// caller must treat the partition as failed (Kafka takes the log directory
+// offline).
 func (s *State) TruncateTo(dir string, logStart, offset int64, replay ReplayFunc) error {
 	if err := DeleteSnapshotsAfter(dir, offset); err != nil {
 		return fmt.Errorf("truncate producer state to %d: %w", offset, err)

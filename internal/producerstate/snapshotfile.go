@@ -146,12 +146,12 @@ func LoadLatestSnapshot(dir string, maxOffset int64) (s *State, found bool, err 
 		return nil, false, err
 	}
 	for _, offset := range slices.Backward(offsets) {
-		s, err := ReadSnapshot(SnapshotPath(dir, offset))
-		if err == nil {
-			return s, true, nil
+		st, rerr := ReadSnapshot(SnapshotPath(dir, offset))
+		if rerr == nil {
+			return st, true, nil
 		}
-		if _, ok := errors.AsType[*CorruptSnapshotError](err); !ok {
-			return nil, false, err
+		if _, ok := errors.AsType[*CorruptSnapshotError](rerr); !ok {
+			return nil, false, rerr
 		}
 		if err := deleteSnapshots(dir, []int64{offset}); err != nil {
 			return nil, false, err
