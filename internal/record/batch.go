@@ -39,6 +39,21 @@ const (
 	attrHasDeleteHorizon = 0x40
 )
 
+// TimestampType is what a batch's timestamps mean, and a topic's
+// message.timestamp.type.
+type TimestampType int8
+
+const (
+	CreateTime    TimestampType = 0 // the producer's timestamps
+	LogAppendTime TimestampType = 1 // the broker's append time, in MaxTimestamp
+)
+
+// NoTimestamp is Kafka's "no timestamp" value.
+const NoTimestamp = -1
+
+// noProducerID is the producer id of a batch from a non-idempotent producer.
+const noProducerID = -1
+
 // Codec is the compression codec named by a batch's attributes.
 type Codec int8
 

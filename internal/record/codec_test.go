@@ -219,3 +219,23 @@ func TestPooledDecodersStartNoGoroutines(t *testing.T) {
 		t.Fatalf("goroutines grew from %d to %d", before, after)
 	}
 }
+
+func TestLZ4FramesAsKafkaReadsThem(t *testing.T) {
+	in := testInputs()["text"]
+	frame, _ := Compress(nil, in, CodecLZ4, 0)
+	// Kafka reads one frame and ignores what follows it.
+	got, err := Decompress(nil, append(bytes.Clone(frame), "trailing junk"...), CodecLZ4, len(in))
+	if err != nil || !bytes.Equal(got, in) {
+		t.Fatalf("frame with trailing bytes: %v", err)
+	}
+	dependent := bytes.Clone(frame)
+	dependent[4] &^= 0x20
+	if _, err := Decompress(nil, dependent, CodecLZ4, len(in)); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("dependent blocks: %v, want ErrInvalidRecord", err)
+	}
+	legacy := bytes.Clone(frame)
+	binary.LittleEndian.PutUint32(legacy, 0x184C2102)
+	if _, err := Decompress(nil, legacy, CodecLZ4, len(in)); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("legacy frame: %v, want ErrInvalidRecord", err)
+	}
+}

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -64,9 +65,14 @@ func (d *decoder) reset(c Codec, src []byte, limit int) error {
 		d.sn.reset(src, limit)
 		d.r = &d.sn
 	case CodecLZ4:
+		frame, err := lz4Frame(src)
+		if err != nil {
+			return fmt.Errorf("%w: %w", err, ErrInvalidRecord)
+		}
 		if d.lz == nil {
 			d.lz = lz4.NewReader(nil)
 		}
+		d.src.Reset(frame)
 		d.lz.Reset(&d.src)
 		d.r = d.lz
 	case CodecZstd:
@@ -138,4 +144,58 @@ func isSentinel(err error) bool {
 		}
 	}
 	return false
+}
+
+// lz4Frame returns the LZ4 frame that starts src, checking what Kafka's
+// decoder requires: version 1 and independent blocks. Like Kafka, it reads
+// one frame and ignores what follows. Handing pierrec exactly one such
+// frame also matters for pooling: its Reader keeps the history of dependent
+// blocks across Reset, which would leak one batch's bytes into the next.
+func lz4Frame(src []byte) ([]byte, error) {
+	const (
+		magic           = 0x184D2204
+		flagContentSum  = 0x04
+		flagContentSize = 0x08
+		flagBlockSum    = 0x10
+		flagIndependent = 0x20
+		uncompressedBit = 0x80000000
+	)
+	if len(src) < 7 || binary.LittleEndian.Uint32(src) != magic {
+		return nil, errors.New("lz4: not an lz4 frame")
+	}
+	flg := src[4]
+	if flg>>6 != 1 || flg&0x03 != 0 {
+		return nil, fmt.Errorf("lz4: unsupported frame flags %#x", flg)
+	}
+	if flg&flagIndependent == 0 {
+		return nil, errors.New("lz4: dependent blocks are not supported")
+	}
+	p := 7
+	if flg&flagContentSize != 0 {
+		p += 8
+	}
+	for {
+		if len(src)-p < 4 {
+			return nil, errors.New("lz4: frame ends early")
+		}
+		size := int(binary.LittleEndian.Uint32(src[p:]) &^ uncompressedBit)
+		p += 4
+		if size == 0 {
+			break
+		}
+		p += size
+		if flg&flagBlockSum != 0 {
+			p += 4
+		}
+		if p > len(src) {
+			return nil, errors.New("lz4: frame ends early")
+		}
+	}
+	if flg&flagContentSum != 0 {
+		p += 4
+	}
+	if p > len(src) {
+		return nil, errors.New("lz4: frame ends early")
+	}
+	return src[:p], nil
 }
