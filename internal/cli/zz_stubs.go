@@ -2,12 +2,10 @@ package cli
 
 import "github.com/spf13/cobra"
 
-func newConsoleProducerCommand() *cobra.Command  { return &cobra.Command{Use: "console-producer"} }
-func newConsoleConsumerCommand() *cobra.Command  { return &cobra.Command{Use: "console-consumer"} }
-func newConfigsCommand() *cobra.Command          { return &cobra.Command{Use: "configs"} }
-func newGetOffsetsCommand() *cobra.Command       { return &cobra.Command{Use: "get-offsets"} }
-func newDeleteRecordsCommand() *cobra.Command    { return &cobra.Command{Use: "delete-records"} }
-func newDumpLogCommand() *cobra.Command          { return &cobra.Command{Use: "dump-log"} }
-func newProducerPerfCommand() *cobra.Command     { return &cobra.Command{Use: "producer-perf-test"} }
-func newConsumerPerfCommand() *cobra.Command     { return &cobra.Command{Use: "consumer-perf-test"} }
+func newConfigsCommand() *cobra.Command           { return &cobra.Command{Use: "configs"} }
+func newGetOffsetsCommand() *cobra.Command        { return &cobra.Command{Use: "get-offsets"} }
+func newDeleteRecordsCommand() *cobra.Command     { return &cobra.Command{Use: "delete-records"} }
+func newDumpLogCommand() *cobra.Command           { return &cobra.Command{Use: "dump-log"} }
+func newProducerPerfCommand() *cobra.Command      { return &cobra.Command{Use: "producer-perf-test"} }
+func newConsumerPerfCommand() *cobra.Command      { return &cobra.Command{Use: "consumer-perf-test"} }
 func newBrokerAPIVersionsCommand() *cobra.Command { return &cobra.Command{Use: "broker-api-versions"} }
