@@ -1,0 +1,108 @@
+package quorum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func clusterConfig(t *testing.T, id int32, dir string, voters map[int32]string) Config {
+	return Config{
+		NodeID:             id,
+		Dir:                dir,
+		ClusterID:          testClusterID,
+		Voters:             voters,
+		Logger:             testLogger(t),
+		HeartbeatTimeout:   150 * time.Millisecond,
+		ElectionTimeout:    150 * time.Millisecond,
+		LeaderLeaseTimeout: 75 * time.Millisecond,
+		CommitTimeout:      5 * time.Millisecond,
+	}
+}
+
+func leaderOf(t *testing.T, qs map[int32]*Quorum) *Quorum {
+	t.Helper()
+	var leader *Quorum
+	checkFor(t, 10*time.Second, func() error {
+		leader = nil
+		for id, q := range qs {
+			if q.IsLeader() {
+				if leader != nil {
+					return fmt.Errorf("two leaders")
+				}
+				leader = q
+				if l, ok := q.LeaderID(); !ok || l != id {
+					return fmt.Errorf("leader %d reports leader %d", id, l)
+				}
+			}
+		}
+		if leader == nil {
+			return fmt.Errorf("no leader")
+		}
+		return nil
+	})
+	return leader
+}
+
+// TestThreeVoters runs a three-controller quorum over loopback TCP: one
+// leader, followers that replay what it commits, a failover, and a node
+// that catches up after a restart.
+func TestThreeVoters(t *testing.T) {
+	addrs := freeAddrs(t, 3)
+	voters := map[int32]string{1: addrs[0], 2: addrs[1], 3: addrs[2]}
+	dirs := map[int32]string{1: t.TempDir(), 2: t.TempDir(), 3: t.TempDir()}
+	qs := map[int32]*Quorum{}
+	for id := range voters {
+		qs[id] = open(t, clusterConfig(t, id, dirs[id], voters))
+	}
+	for _, q := range qs {
+		if err := q.WaitReady(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leader := leaderOf(t, qs)
+	propose(t, leader, createTopic("a", 1))
+	for _, q := range qs {
+		if q == leader {
+			continue
+		}
+		if _, err := q.Propose(context.Background(), createTopic("x", 9)); !errors.Is(err, ErrNotLeader) {
+			t.Fatalf("propose on a follower: %v", err)
+		}
+	}
+	waitTopics(t, qs, "[a]")
+
+	// Fail over: the other two elect a leader that keeps the log.
+	var stopped int32
+	for id, q := range qs {
+		if q == leader {
+			stopped = id
+			q.Close()
+			delete(qs, id)
+		}
+	}
+	propose(t, leaderOf(t, qs), createTopic("b", 2))
+	waitTopics(t, qs, "[a b]")
+
+	// The stopped node comes back and catches up.
+	q := open(t, clusterConfig(t, stopped, dirs[stopped], voters))
+	if err := q.WaitReady(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	qs[stopped] = q
+	waitTopics(t, qs, "[a b]")
+}
+
+func waitTopics(t *testing.T, qs map[int32]*Quorum, want string) {
+	t.Helper()
+	checkFor(t, 10*time.Second, func() error {
+		for id, q := range qs {
+			if got := topicNames(q.Image()); got != want {
+				return fmt.Errorf("node %d has topics %s, want %s", id, got, want)
+			}
+		}
+		return nil
+	})
+}
