@@ -1,0 +1,58 @@
+package storage
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestAppendReadAcrossRolls(t *testing.T) {
+	l := openTestLog(t, t.TempDir(), testConfig(), Options{})
+	defer l.Close()
+	infos := l.appendN(100, 3, 50)
+	if l.NumSegments() < 5 {
+		t.Fatalf("expected several segments, got %d", l.NumSegments())
+	}
+	if got := l.LogEndOffset(); got != 300 {
+		t.Fatalf("log end %d, want 300", got)
+	}
+	rolled := 0
+	for i, info := range infos {
+		if info.FirstOffset != int64(i*3) || info.LastOffset != int64(i*3+2) || info.End.Offset != int64(i*3+3) {
+			t.Fatalf("append %d: %+v", i, info)
+		}
+		if info.Rolled {
+			rolled++
+			if info.FlushTo != info.End.SegmentBase {
+				t.Fatalf("a roll asks to flush to %d, want %d", info.FlushTo, info.End.SegmentBase)
+			}
+		}
+	}
+	if rolled != l.NumSegments()-1 {
+		t.Fatalf("%d rolls for %d segments", rolled, l.NumSegments())
+	}
+	for _, s := range l.Segments() {
+		if s.Size > testConfig().SegmentBytes {
+			t.Fatalf("segment %d has %d bytes, over segment.bytes", s.BaseOffset, s.Size)
+		}
+	}
+	checkOffsets(t, l.readAll(0), 0, 300)
+	checkOffsets(t, l.readAll(151), 151, 300)
+}
+
+func TestAppendRejectsWrongOffset(t *testing.T) {
+	l := openTestLog(t, t.TempDir(), testConfig(), Options{})
+	defer l.Close()
+	l.appendN(1, 2, 10)
+	_, err := l.Append(makeBatch(batchSpec{base: 5, n: 1}))
+	var ue *UnexpectedOffsetError
+	if !errors.As(err, &ue) || ue.Expected != 2 || ue.Got != 5 {
+		t.Fatalf("got %v, want an UnexpectedOffsetError for 5 (expected 2)", err)
+	}
+	big := makeBatch(batchSpec{base: 2, n: 1, valueSize: 5000})
+	if _, err := l.Append(big); !errors.Is(err, ErrBatchTooLarge) {
+		t.Fatalf("got %v, want ErrBatchTooLarge", err)
+	}
+	if _, err := l.Append(big[:100]); err == nil {
+		t.Fatal("a partial batch was accepted")
+	}
+}
