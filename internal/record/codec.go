@@ -82,10 +82,14 @@ func Compress(dst, src []byte, c Codec, level int) ([]byte, error) {
 }
 
 // Decompress appends the decompression of src to dst. It fails with
-// ErrMessageTooLarge as soon as the output would exceed limit bytes, so a
-// compression bomb costs at most limit bytes of memory, and with
-// ErrInvalidRecord when src is not valid for c.
+// ErrMessageTooLarge as soon as the output would exceed limit bytes
+// (DefaultMaxDecompressedBytes if <= 0), so a compression bomb costs at most
+// limit bytes of memory, and with ErrInvalidRecord when src is not valid
+// for c.
 func Decompress(dst, src []byte, c Codec, limit int) ([]byte, error) {
+	if limit <= 0 {
+		limit = DefaultMaxDecompressedBytes
+	}
 	if c == CodecNone {
 		if len(src) > limit {
 			return dst, fmt.Errorf("%d bytes exceed the %d-byte bound: %w", len(src), limit, ErrMessageTooLarge)

@@ -82,10 +82,14 @@ type Reader struct {
 func (rd *Reader) Reset(b Batch, maxDecompressed int) {
 	rd.release()
 	rd.b, rd.index, rd.err, rd.done = b, 0, nil, false
-	rd.count = b.NumRecords()
 	if maxDecompressed <= 0 {
 		maxDecompressed = DefaultMaxDecompressedBytes
 	}
+	if len(b) < HeaderSize {
+		rd.fail(fmt.Errorf("read %d-byte batch: %w", len(b), ErrShortBatch))
+		return
+	}
+	rd.count = b.NumRecords()
 	if rd.count < 0 {
 		rd.fail(fmt.Errorf("record count %d is negative: %w", rd.count, ErrInvalidRecord))
 		return
@@ -103,9 +107,15 @@ func (rd *Reader) Reset(b Batch, maxDecompressed int) {
 	rd.win.resetStream(dec, int64(maxDecompressed))
 }
 
-// Close returns the Reader's decompressor to the pool; the Reader keeps
-// its own buffer for the next Reset.
-func (rd *Reader) Close() { rd.release() }
+// Close returns the Reader's decompressor to the pool and drops its
+// references to the batch; the Reader keeps its own buffer for the next
+// Reset.
+func (rd *Reader) Close() {
+	rd.release()
+	rd.b, rd.win.buf = nil, nil
+	rd.rec.Key, rd.rec.Value = nil, nil
+	clear(rd.rec.Headers[:cap(rd.rec.Headers)])
+}
 
 func (rd *Reader) release() {
 	if rd.dec != nil {

@@ -191,3 +191,15 @@ func TestReaderReusesHeaderKeys(t *testing.T) {
 		t.Fatalf("reading an uncompressed batch again allocates %v times", allocs)
 	}
 }
+
+func TestZeroReaderYieldsNothing(t *testing.T) {
+	var rd Reader
+	if rd.Next() || rd.Err() != nil {
+		t.Fatalf("zero Reader: next or err %v", rd.Err())
+	}
+	rd.Close()
+	rd.Reset(Batch(make([]byte, 20)), 0)
+	if rd.Next() || !errors.Is(rd.Err(), ErrShortBatch) {
+		t.Fatalf("short batch: %v", rd.Err())
+	}
+}

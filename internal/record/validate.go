@@ -66,6 +66,13 @@ const minLegacyLength = 14
 // LogAppendTime flag the producer set. The CRC is recomputed only when
 // those fields change.
 //
+// Where Spool is stricter than Kafka: bytes after the batch are refused
+// (Kafka drops an incomplete trailing batch), offset deltas must be 0..n-1
+// in every batch (Kafka rebuilds a compressed batch whose deltas are not,
+// and does not look in uncompressed ones), null lengths other than -1 are
+// malformed, and codecs 5-7 are UNSUPPORTED_COMPRESSION_TYPE rather than an
+// internal error.
+//
 // Errors wrap ErrCorruptMessage, ErrInvalidRecord, ErrMessageTooLarge,
 // ErrInvalidTimestamp or ErrUnsupportedCompression; problems with
 // individual records come as *RecordErrors.
@@ -172,7 +179,6 @@ func checkRecords(b Batch, p Policy) (int64, error) {
 		if cap(rd.win.own) > maxPooledWindow {
 			rd.win.own = nil
 		}
-		rd.b = nil
 		readerPool.Put(rd)
 	}()
 	rd.Reset(b, p.MaxDecompressedBytes)

@@ -70,7 +70,7 @@ func (w *window) remaining() (bool, error) {
 
 // fill buffers at least k unread bytes, or all that is left of the input.
 func (w *window) fill(k int) error {
-	for w.end-w.pos < k && !w.eof {
+	for w.end-w.pos < k && !w.eof && w.r != nil {
 		if w.end == len(w.buf) {
 			w.makeRoom()
 		}
