@@ -306,7 +306,8 @@ func (sc *script) create(a args) (string, error) {
 	if _, err := sc.fetch(fa); err != nil {
 		return "", err
 	}
-	return sc.respond(args{kv: fa.kv, pos: []string{"all/hw=0"}})
+	resp, err := sc.respond(args{kv: fa.kv, pos: []string{"all/hw=0"}})
+	return strings.Fields(resp + " ")[0], err
 }
 
 // touch is an incremental fetch at the session's epoch that changes
