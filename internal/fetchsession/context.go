@@ -44,6 +44,8 @@ type Request struct {
 
 // Result is what reading a partition gave: the fields of the response
 // partition that decide whether an incremental response must carry it.
+// The last stable offset is not among them because Kafka does not look at
+// it: a transaction ends with a marker, which moves the high watermark too.
 type Result struct {
 	ErrorCode            int16
 	HighWatermark        int64 // -1 with an error, as Kafka answers
@@ -60,7 +62,7 @@ type Response struct {
 	Err error
 	// SessionID is the session_id of the response: the new session's id
 	// after a full fetch that got a slot, the session's id for incremental
-	// fetches, 0 otherwise.
+	// fetches (also when overtaken, with ErrInvalidEpoch), 0 otherwise.
 	SessionID int32
 	// Partitions are indices into Context.Partitions of the partitions the
 	// response carries, in response order. The slice belongs to the
