@@ -224,8 +224,8 @@ func Parse(props map[string]string) (*Broker, []string, error) {
 }
 
 // ResolveBroker builds the effective node configuration from the broker
-// layers (the Topic layer is ignored). Keys that are not broker configs are
-// skipped.
+// layers (the Topic layer is ignored); Raw is a copy of the Static layer.
+// Keys that are not broker configs are skipped.
 func ResolveBroker(l Layers) (*Broker, error) {
 	v, err := l.brokerValues()
 	if err != nil {
@@ -235,7 +235,7 @@ func ResolveBroker(l Layers) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{Raw: l.Static, TopicDefaults: topic}
+	b := &Broker{Raw: maps.Clone(l.Static), TopicDefaults: topic}
 	b.fillNode(v, l)
 	b.fillNetwork(v)
 	b.fillSecurity(v)

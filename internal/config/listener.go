@@ -20,9 +20,6 @@ const (
 
 var protocolNames = []string{string(Plaintext), string(SSL), string(SASLPlaintext), string(SASLSSL)}
 
-// usesTLSOrSASL reports whether p needs more than a plain TCP connection.
-func (p SecurityProtocol) usesTLSOrSASL() bool { return p != Plaintext }
-
 // Listener is one NAME://host:port entry of listeners or advertised.listeners.
 type Listener struct {
 	// Name is upper-cased, as Kafka normalises listener names.

@@ -120,18 +120,6 @@ func (d Def) parse(raw string) (any, error) {
 	return v, nil
 }
 
-// defaultValue is the parsed default, nil for a null default.
-func (d Def) defaultValue() any {
-	if d.Null {
-		return nil
-	}
-	v, reason := parseType(d.Type, d.Default)
-	if reason != "" {
-		panic(fmt.Sprintf("config: bad default %q for %s: %s", d.Default, d.Name, reason))
-	}
-	return v
-}
-
 // parseType parses raw as Kafka's ConfigDef does: surrounding white space is
 // ignored, booleans are case-insensitive and lists are comma-separated.
 // It returns a reason when raw is not of the type.
