@@ -37,6 +37,7 @@ type toolSpec struct {
 // toolEnv is what a running tool sees of the world.
 type toolEnv struct {
 	name   string
+	args   []string // as given, for messages that quote the command line
 	fs     *pflag.FlagSet
 	stdin  io.Reader
 	stdout io.Writer
@@ -72,7 +73,7 @@ func (s toolSpec) execute(cmd *cobra.Command, args []string) error {
 	fs.BoolVar(&help, "help", false, "Print usage information.")
 	fs.BoolVar(&version, "version", false, "Display Kafka version.")
 
-	env := &toolEnv{name: s.name, fs: fs, stdin: cmd.InOrStdin(), stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr()}
+	env := &toolEnv{name: s.name, args: args, fs: fs, stdin: cmd.InOrStdin(), stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr()}
 	if len(args) == 0 {
 		return &usageError{msg: s.about, fs: fs}
 	}

@@ -2,7 +2,6 @@ package cli
 
 import "github.com/spf13/cobra"
 
-func newConfigsCommand() *cobra.Command           { return &cobra.Command{Use: "configs"} }
 func newGetOffsetsCommand() *cobra.Command        { return &cobra.Command{Use: "get-offsets"} }
 func newDeleteRecordsCommand() *cobra.Command     { return &cobra.Command{Use: "delete-records"} }
 func newDumpLogCommand() *cobra.Command           { return &cobra.Command{Use: "dump-log"} }
