@@ -76,6 +76,9 @@ func TestKeyLookups(t *testing.T) {
 	if d, ok := TopicDef("retention.ms"); !ok || d.Type != TypeLong || d.Default != "604800000" {
 		t.Errorf("TopicDef(retention.ms) = %+v, %v", d, ok)
 	}
+	if d, _ := TopicDef("segment.ms"); d.Check("10") != nil || d.Check("0") == nil {
+		t.Error("Def.Check must apply the key's validator")
+	}
 	if _, ok := TopicDef("log.retention.ms"); ok {
 		t.Error("log.retention.ms is not a topic key")
 	}

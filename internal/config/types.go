@@ -106,6 +106,13 @@ type Def struct {
 // Sensitive reports whether values of the key must never be returned.
 func (d Def) Sensitive() bool { return d.Type == TypePassword }
 
+// Check reports whether raw is a valid value of the key; the error names the
+// key, the value and the problem.
+func (d Def) Check(raw string) error {
+	_, err := d.parse(raw)
+	return err
+}
+
 // parse turns a raw string into the Go value of the key's type and checks it
 // against the key's validator. The error names the key, the value and the
 // problem.
