@@ -2,8 +2,6 @@ package cli
 
 import "github.com/spf13/cobra"
 
-func newGetOffsetsCommand() *cobra.Command        { return &cobra.Command{Use: "get-offsets"} }
-func newDeleteRecordsCommand() *cobra.Command     { return &cobra.Command{Use: "delete-records"} }
 func newDumpLogCommand() *cobra.Command           { return &cobra.Command{Use: "dump-log"} }
 func newProducerPerfCommand() *cobra.Command      { return &cobra.Command{Use: "producer-perf-test"} }
 func newConsumerPerfCommand() *cobra.Command      { return &cobra.Command{Use: "consumer-perf-test"} }
