@@ -2,7 +2,6 @@ package cli
 
 import "github.com/spf13/cobra"
 
-func newDumpLogCommand() *cobra.Command           { return &cobra.Command{Use: "dump-log"} }
-func newProducerPerfCommand() *cobra.Command      { return &cobra.Command{Use: "producer-perf-test"} }
-func newConsumerPerfCommand() *cobra.Command      { return &cobra.Command{Use: "consumer-perf-test"} }
-func newBrokerAPIVersionsCommand() *cobra.Command { return &cobra.Command{Use: "broker-api-versions"} }
+func newDumpLogCommand() *cobra.Command      { return &cobra.Command{Use: "dump-log"} }
+func newProducerPerfCommand() *cobra.Command { return &cobra.Command{Use: "producer-perf-test"} }
+func newConsumerPerfCommand() *cobra.Command { return &cobra.Command{Use: "consumer-perf-test"} }
