@@ -146,3 +146,9 @@ func (h *fileHandle) isOpen() bool {
 	defer h.mu.Unlock()
 	return h.mu.f != nil
 }
+
+func (h *fileHandle) isDeleted() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.mu.deleted
+}

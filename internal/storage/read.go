@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-
-	"github.com/spoolhq/spool/internal/record"
 )
 
 // ReadResult is what Read found.
@@ -49,7 +47,7 @@ func (l *Log) Read(start int64, maxBytes int, upTo OffsetMetadata, minOneBatch b
 // readTarget is a segment to read from, with a reference taken on its file.
 type readTarget struct {
 	seg    *segment
-	maxPos int64       // read no byte at or past this position
+	maxPos int64      // read no byte at or past this position
 	empty  ReadResult // the answer when seg is nil
 }
 
@@ -119,41 +117,47 @@ func (t readTarget) read(l *Log, start int64, maxBytes int, minOneBatch bool) (r
 	if err != nil {
 		return ReadResult{}, false, fmt.Errorf("read segment %d: %w", seg.base, err)
 	}
-	first, fpos, err := findBatch(seg, f, start, t.maxPos, l.logger)
-	if err != nil || first == nil {
+	first, found, err := findBatch(seg, f, start, t.maxPos, l.logger)
+	if err != nil || !found {
 		return ReadResult{}, false, err
 	}
+	fpos := first.pos
 	res = ReadResult{FirstOffset: -1, Start: OffsetMetadata{Offset: start, SegmentBase: seg.base, Position: fpos}}
 	limit := fpos + int64(maxBytes)
 	if minOneBatch {
-		limit = max(limit, fpos+batchSize(first))
+		limit = max(limit, fpos+first.size)
 	}
 	end, err := wholeBatchesEnd(seg, f, fpos, min(limit, t.maxPos), t.maxPos, l.logger)
 	if err != nil || end == fpos {
 		return res, true, err
 	}
 	keep = true
-	res.FirstOffset = first.BaseOffset()
+	res.FirstOffset = first.base
 	res.Slice = FileSlice{h: seg.file, f: f, pos: fpos, size: end - fpos}
 	return res, true, nil
 }
 
-// findBatch returns the header and position of the first batch in the
-// segment whose last offset is at or past offset, starting from the offset
-// index's hint and stopping at maxPos; nil when there is none.
-func findBatch(seg *segment, f *os.File, offset, maxPos int64, logger *slog.Logger) (record.Batch, int64, error) {
+// batchAt locates a batch: its position, size and base offset.
+type batchAt struct {
+	pos, size, base int64
+}
+
+// findBatch locates the first batch in the segment whose last offset is at
+// or past offset, starting from the offset index's hint and stopping at
+// maxPos; found is false when there is none.
+func findBatch(seg *segment, f *os.File, offset, maxPos int64, logger *slog.Logger) (b batchAt, found bool, err error) {
 	var from int64
 	if err := seg.withIndex(logger, func(idx *indexBuilder) { from = idx.index.lookup(offset) }); err != nil {
-		return nil, 0, err
+		return batchAt{}, false, err
 	}
 	sc := newHeaderScanner(f, from, maxPos)
 	for {
 		h, pos, ok, err := sc.next()
 		if err != nil || !ok {
-			return nil, 0, err
+			return batchAt{}, false, err
 		}
 		if h.LastOffset() >= offset {
-			return h, pos, nil
+			return batchAt{pos: pos, size: batchSize(h), base: h.BaseOffset()}, true, nil
 		}
 	}
 }
@@ -178,4 +182,3 @@ func wholeBatchesEnd(seg *segment, f *os.File, fpos, limit, maxPos int64, logger
 		}
 	}
 }
-

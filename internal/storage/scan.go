@@ -15,14 +15,13 @@ import (
 // and reports a CorruptionError where a header cannot be right.
 type headerScanner struct {
 	f    *os.File
-	name string
 	pos  int64 // next batch position
 	end  int64
 	buf  [record.HeaderSize]byte
 }
 
-func newHeaderScanner(f *os.File, pos, end int64) *headerScanner {
-	return &headerScanner{f: f, name: f.Name(), pos: pos, end: end}
+func newHeaderScanner(f *os.File, pos, end int64) headerScanner {
+	return headerScanner{f: f, pos: pos, end: end}
 }
 
 // next returns the header of the batch at s.pos and its position, or
@@ -33,7 +32,7 @@ func (s *headerScanner) next() (h record.Batch, pos int64, ok bool, err error) {
 	}
 	h, err = readHeader(s.f, s.pos, s.end, s.buf[:])
 	if err != nil {
-		return nil, s.pos, false, &CorruptionError{File: s.name, Pos: s.pos, Err: err}
+		return nil, s.pos, false, &CorruptionError{File: s.f.Name(), Pos: s.pos, Err: err}
 	}
 	pos = s.pos
 	s.pos += batchSize(h)

@@ -40,11 +40,11 @@ type segment struct {
 
 	// app is the appender's state, guarded by Log.writeMu.
 	app struct {
-		created     time.Time
-		jitterMs    int64
-		rollTs      int64 // max timestamp of the first batch, for segment.ms
-		rollTsKnown bool
-		exists      bool // the .log file exists on disk
+		created      time.Time
+		jitterMs     int64
+		rollTs       int64 // max timestamp of the first batch, for segment.ms
+		rollTsKnown  bool
+		exists       bool // the .log file exists on disk
 		preallocated bool
 	}
 }
@@ -114,6 +114,13 @@ func (s *segment) ensureIndex(logger *slog.Logger) error {
 	s.mu.idx = idx
 	s.mu.dirty = rebuilt
 	s.mu.Unlock()
+	if rebuilt {
+		// Save the next open the work; no fsync, the sanity checks catch a
+		// torn file.
+		if err := s.writeIndexFiles(); err != nil {
+			logger.Warn("write rebuilt index", "segment", s.path(logSuffix), "err", err)
+		}
+	}
 	return nil
 }
 
@@ -179,6 +186,9 @@ func (s *segment) scanHeaders(from, to int64, fn func(h record.Batch, pos int64)
 // writeIndexFiles writes the in-memory indexes to .index and .timeindex
 // (without fsync) if they changed since they were last written.
 func (s *segment) writeIndexFiles() error {
+	if s.file.isDeleted() {
+		return nil // its files carry the .deleted suffix now
+	}
 	s.mu.Lock()
 	if s.mu.idx == nil || !s.mu.dirty {
 		s.mu.Unlock()

@@ -46,9 +46,17 @@ func sendFile(dst io.Writer, src *os.File, pos, size int64) (written int64, hand
 	if err != nil {
 		return 0, false, nil
 	}
+	written, err = sendFileRaw(dstRC, srcRC, pos, size)
+	return written, true, err
+}
+
+// sendFileRaw loops sendfile(2) until size bytes went, waiting for the
+// socket to become writable when it is full.
+func sendFileRaw(dst, src syscall.RawConn, pos, size int64) (int64, error) {
+	var written int64
 	var serr, werr error
-	cerr := srcRC.Control(func(sfd uintptr) {
-		werr = dstRC.Write(func(dfd uintptr) bool {
+	cerr := src.Control(func(sfd uintptr) {
+		werr = dst.Write(func(dfd uintptr) bool {
 			for written < size {
 				off := pos + written
 				n, err := unix.Sendfile(int(dfd), int(sfd), &off, int(min(size-written, maxSendfile)))
@@ -70,7 +78,7 @@ func sendFile(dst io.Writer, src *os.File, pos, size int64) (written int64, hand
 			return true
 		})
 	})
-	return written, true, errors.Join(cerr, werr, serr)
+	return written, errors.Join(cerr, werr, serr)
 }
 
 // lockDir takes an exclusive flock on dir/.lock, as Kafka does, so that two

@@ -62,14 +62,14 @@ func cutPoint(seg *segment, offset int64, l *Log) (pos, newEnd int64, err error)
 	if err != nil {
 		return 0, 0, err
 	}
-	first, fpos, err := findBatch(seg, f, offset, size, l.logger)
+	first, found, err := findBatch(seg, f, offset, size, l.logger)
 	if err != nil {
 		return 0, 0, err
 	}
-	if first == nil {
+	if !found {
 		return size, offset, nil // offset is in a gap after the segment's last batch
 	}
-	return fpos, min(offset, first.BaseOffset()), nil
+	return first.pos, min(offset, first.base), nil
 }
 
 // cutSegmentLocked truncates seg's file at pos and its indexes to match.
