@@ -39,9 +39,9 @@ func addStrings(fs *pflag.FlagSet, p *[]string, name, arg, usage string) {
 
 // addOptional registers an option whose value may be left out, in which case
 // it takes ifBare.
-func addOptional(fs *pflag.FlagSet, p *string, name, arg, ifBare, usage string) {
-	fs.StringVar(p, name, "", usage)
-	annotate(fs, name, arg, "")
+func addOptional(fs *pflag.FlagSet, p *string, name, arg, def, ifBare, usage string) {
+	fs.StringVar(p, name, def, usage)
+	annotate(fs, name, arg, def)
 	fs.Lookup(name).NoOptDefVal = ifBare
 }
 

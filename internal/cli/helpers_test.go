@@ -58,3 +58,5 @@ func lines(s string) []string {
 	}
 	return strings.Split(s, "\n")
 }
+
+func parseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
