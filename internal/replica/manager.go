@@ -1,0 +1,190 @@
+package replica
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spoolhq/spool/internal/config"
+	"github.com/spoolhq/spool/internal/metadata"
+	"github.com/spoolhq/spool/internal/metrics"
+	"github.com/spoolhq/spool/internal/partition"
+	"github.com/spoolhq/spool/internal/storage"
+)
+
+// Lookup errors; the api layer maps them to Kafka codes.
+var (
+	// ErrUnknownTopicOrPartition: no such topic or partition in the metadata.
+	ErrUnknownTopicOrPartition = errors.New("unknown topic or partition")
+	// ErrUnknownTopicID: no topic with this id in the metadata.
+	ErrUnknownTopicID = errors.New("unknown topic id")
+)
+
+// Options configure a Manager.
+type Options struct {
+	NodeID int32
+	// Static is the node's server.properties config.
+	Static *config.Broker
+	// Dirs are the opened log directories, in log.dirs order.
+	Dirs    []*storage.LogDir
+	Metrics *metrics.Metrics // nil: no metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Manager hosts this broker's partitions.
+type Manager struct {
+	nodeID  int32
+	static  *config.Broker
+	dirs    []*storage.LogDir
+	metrics *metrics.Metrics
+	logger  *slog.Logger
+	now     func() time.Time
+
+	table atomic.Pointer[table]
+	image atomic.Pointer[metadata.Image]
+
+	// applyMu serializes metadata changes (and Close) so tables are built
+	// one at a time.
+	applyMu sync.Mutex
+	closed  bool
+}
+
+// Topic is a hosted topic.
+type Topic struct {
+	Name       string
+	ID         metadata.TopicID
+	Partitions map[int32]*partition.Partition
+	Metrics    *metrics.Topic // nil without metrics
+}
+
+type table struct {
+	byName map[string]*Topic
+	byID   map[metadata.TopicID]*Topic
+}
+
+// New returns a manager hosting nothing; Sync with the metadata image
+// loads the partitions.
+func New(o Options) *Manager {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	m := &Manager{nodeID: o.NodeID, static: o.Static, dirs: o.Dirs, metrics: o.Metrics, logger: o.Logger, now: o.Now}
+	m.table.Store(&table{byName: map[string]*Topic{}, byID: map[metadata.TopicID]*Topic{}})
+	return m
+}
+
+// Topic returns a hosted topic by name.
+func (m *Manager) Topic(name string) (*Topic, bool) {
+	t, ok := m.table.Load().byName[name]
+	return t, ok
+}
+
+// TopicByID returns a hosted topic by id.
+func (m *Manager) TopicByID(id metadata.TopicID) (*Topic, bool) {
+	t, ok := m.table.Load().byID[id]
+	return t, ok
+}
+
+// Partition finds a hosted partition by topic name.
+func (m *Manager) Partition(topic string, index int32) (*partition.Partition, *Topic, error) {
+	t, ok := m.Topic(topic)
+	if !ok {
+		return nil, nil, m.missing(topic, index)
+	}
+	p, ok := t.Partitions[index]
+	if !ok {
+		return nil, t, m.missing(topic, index)
+	}
+	return p, t, nil
+}
+
+// PartitionByID finds a hosted partition by topic id.
+func (m *Manager) PartitionByID(id metadata.TopicID, index int32) (*partition.Partition, *Topic, error) {
+	t, ok := m.TopicByID(id)
+	if !ok {
+		if img := m.image.Load(); img != nil && img.TopicByID(id) != nil {
+			return nil, nil, partition.ErrNotLeader
+		}
+		return nil, nil, ErrUnknownTopicID
+	}
+	p, ok := t.Partitions[index]
+	if !ok {
+		return nil, t, m.missing(t.Name, index)
+	}
+	return p, t, nil
+}
+
+// missing tells a partition that exists elsewhere (not hosted here) from
+// one that does not exist.
+func (m *Manager) missing(topic string, index int32) error {
+	img := m.image.Load()
+	if img == nil {
+		return ErrUnknownTopicOrPartition
+	}
+	if t := img.Topic(topic); t != nil && t.Partition(index) != nil {
+		return partition.ErrNotLeader
+	}
+	return ErrUnknownTopicOrPartition
+}
+
+// Topics returns the hosted topics.
+func (m *Manager) Topics() []*Topic {
+	tb := m.table.Load()
+	out := make([]*Topic, 0, len(tb.byName))
+	for _, t := range tb.byName {
+		out = append(out, t)
+	}
+	return out
+}
+
+// Dirs returns the log directories.
+func (m *Manager) Dirs() []*storage.LogDir { return m.dirs }
+
+// TopicConfig resolves a topic's config from the image's layers.
+func (m *Manager) TopicConfig(img *metadata.Image, topic string) (config.Topic, error) {
+	return config.ResolveTopic(m.layers(img, topic))
+}
+
+func (m *Manager) layers(img *metadata.Image, topic string) config.Layers {
+	l := config.Layers{Static: m.static.Raw}
+	if img != nil {
+		l.Topic = img.Configs(metadata.ConfigResource{Type: metadata.ResourceTopic, Name: topic})
+		l.DynamicBroker = img.Configs(metadata.ConfigResource{Type: metadata.ResourceBroker, Name: strconv.Itoa(int(m.nodeID))})
+		l.DynamicDefault = img.Configs(metadata.ConfigResource{Type: metadata.ResourceBroker, Name: ""})
+	}
+	return l
+}
+
+// dirFor picks the log directory for a new partition: the one hosting the
+// fewest, as Kafka does.
+func (m *Manager) dirFor(tp storage.TopicPartition) *storage.LogDir {
+	for _, d := range m.dirs {
+		if _, ok := d.Get(tp); ok {
+			return d
+		}
+		for _, have := range d.Partitions() {
+			if have == tp {
+				return d
+			}
+		}
+	}
+	best := m.dirs[0]
+	for _, d := range m.dirs[1:] {
+		if len(d.Partitions()) < len(best.Partitions()) {
+			best = d
+		}
+	}
+	return best
+}
+
+func (m *Manager) tpString(tp storage.TopicPartition) string {
+	return fmt.Sprintf("%s-%d", tp.Topic, tp.Partition)
+}
