@@ -14,10 +14,10 @@ import (
 // it serves reads and index rebuilds of data that recovery already checked,
 // and reports a CorruptionError where a header cannot be right.
 type headerScanner struct {
-	f    *os.File
-	pos  int64 // next batch position
-	end  int64
-	buf  [record.HeaderSize]byte
+	f   *os.File
+	pos int64 // next batch position
+	end int64
+	buf [record.HeaderSize]byte
 }
 
 func newHeaderScanner(f *os.File, pos, end int64) headerScanner {
