@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"os"
 	"testing"
 )
 
@@ -54,5 +55,68 @@ func TestAppendRejectsWrongOffset(t *testing.T) {
 	}
 	if _, err := l.Append(big[:100]); err == nil {
 		t.Fatal("a partial batch was accepted")
+	}
+}
+
+func TestDeleteRemovesDirectory(t *testing.T) {
+	dir := t.TempDir() + "/t-0"
+	l := openTestLog(t, dir, testConfig(), Options{})
+	l.appendN(10, 1, 10)
+	res, err := l.Read(0, 100, l.EndOffsetMetadata(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the directory remains: %v", err)
+	}
+	// An outstanding slice still reads its (unlinked) file.
+	if data, err := res.Slice.AppendTo(nil); err != nil || len(data) == 0 {
+		t.Fatalf("slice after delete: %d bytes, %v", len(data), err)
+	}
+	res.Slice.Release()
+	if _, err := l.Append(makeBatch(batchSpec{base: 10})); !errors.Is(err, ErrClosed) {
+		t.Fatalf("append after delete: %v", err)
+	}
+}
+
+func TestPreallocatedSegments(t *testing.T) {
+	cfg := testConfig()
+	cfg.Preallocate = true
+	dir := t.TempDir()
+	l := openTestLog(t, dir, cfg, Options{})
+	l.appendN(30, 1, 200)
+	for _, s := range l.Segments() {
+		fi, err := os.Stat(s.Path)
+		if err != nil || fi.Size() != s.Size {
+			t.Fatalf("segment %d: file size %d, data %d (%v)", s.BaseOffset, fi.Size(), s.Size, err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l = openTestLog(t, dir, cfg, Options{})
+	defer l.Close()
+	checkOffsets(t, l.readAll(0), 0, 30)
+}
+
+func TestOpenEmptyDirectoryTouchesNothing(t *testing.T) {
+	dir := t.TempDir() + "/t-0"
+	l := openTestLog(t, dir, testConfig(), Options{LogStartOffset: 7})
+	if l.LogEndOffset() != 7 || l.LogStartOffset() != 7 {
+		t.Fatalf("start %d end %d", l.LogStartOffset(), l.LogEndOffset())
+	}
+	res, err := l.Read(7, 100, l.EndOffsetMetadata(), true)
+	if err != nil || res.Slice.Len() != 0 {
+		t.Fatalf("read of an empty log: %v", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 {
+		t.Fatalf("an unused log created %d files", len(entries))
 	}
 }

@@ -38,7 +38,8 @@ type LogDir struct {
 
 	mu struct {
 		sync.Mutex
-		logs map[TopicPartition]*Log
+		logs    map[TopicPartition]*Log
+		opening map[TopicPartition]*openingLog
 		// unopened are partition directories found on disk and not yet
 		// opened, with their checkpointed offsets.
 		unopened       map[TopicPartition]bool
@@ -74,6 +75,7 @@ func OpenLogDir(path string, opts DirOptions) (d *LogDir, err error) {
 		return nil, fmt.Errorf("open log dir %s: %w", path, err)
 	}
 	d.mu.logs = map[TopicPartition]*Log{}
+	d.mu.opening = map[TopicPartition]*openingLog{}
 	d.mu.recoveryPoints = d.readCheckpoint(RecoveryPointCheckpointFile)
 	d.mu.logStarts = d.readCheckpoint(LogStartCheckpointFile)
 	if d.mu.unopened, err = d.scan(); err != nil {
@@ -159,8 +161,9 @@ func (d *LogDir) Get(tp TopicPartition) (*Log, bool) {
 
 // Log returns the partition's log, opening it (with its checkpointed
 // recovery point and log start offset) or creating it on first use.
-// Opening a log after an unclean shutdown recovers it, which reads data:
-// the directory's lock is not held meanwhile, but one partition opens once.
+// Opening after an unclean shutdown recovers the log, which reads its data;
+// callers asking for the same partition meanwhile wait for that open, while
+// other partitions open in parallel.
 func (d *LogDir) Log(tp TopicPartition, cfg Config) (*Log, error) {
 	d.mu.Lock()
 	if d.mu.closed {
@@ -171,6 +174,13 @@ func (d *LogDir) Log(tp TopicPartition, cfg Config) (*Log, error) {
 		d.mu.Unlock()
 		return l, nil
 	}
+	if op, ok := d.mu.opening[tp]; ok {
+		d.mu.Unlock()
+		<-op.done
+		return op.log, op.err
+	}
+	op := &openingLog{done: make(chan struct{})}
+	d.mu.opening[tp] = op
 	opts := Options{
 		Now:            d.now,
 		Logger:         d.logger,
@@ -179,24 +189,28 @@ func (d *LogDir) Log(tp TopicPartition, cfg Config) (*Log, error) {
 		CleanShutdown:  d.clean,
 	}
 	d.mu.Unlock()
-	// Two callers may race to open the same log; the loser closes its copy.
-	l, err := Open(filepath.Join(d.path, PartitionDirName(tp)), cfg, opts)
-	if err != nil {
-		return nil, err
-	}
+
+	op.log, op.err = Open(filepath.Join(d.path, PartitionDirName(tp)), cfg, opts)
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if other, ok := d.mu.logs[tp]; ok {
-		_ = l.Close()
-		return other, nil
+	delete(d.mu.opening, tp)
+	if op.err == nil && d.mu.closed {
+		_ = op.log.Close()
+		op.log, op.err = nil, ErrClosed
 	}
-	if d.mu.closed {
-		_ = l.Close()
-		return nil, ErrClosed
+	if op.err == nil {
+		d.mu.logs[tp] = op.log
+		delete(d.mu.unopened, tp)
 	}
-	d.mu.logs[tp] = l
-	delete(d.mu.unopened, tp)
-	return l, nil
+	d.mu.Unlock()
+	close(op.done)
+	return op.log, op.err
+}
+
+// openingLog is an open in progress that other callers wait for.
+type openingLog struct {
+	done chan struct{}
+	log  *Log
+	err  error
 }
 
 // OpenAll opens every partition log found on disk, recovering them if the
@@ -348,13 +362,19 @@ func (d *LogDir) Close(brokerEpoch int64) error {
 	allRecovered := len(d.mu.unopened) == 0
 	d.mu.Unlock()
 	var errs []error
+	flushed := true
 	for tp, l := range d.openLogs() {
 		if _, err := l.FlushAndClose(); err != nil && !errors.Is(err, ErrClosed) {
 			errs = append(errs, fmt.Errorf("close log %s: %w", tp, err))
 		}
+		// A log someone closed without a flush cannot be vouched for.
+		if l.RecoveryPoint() < l.LogEndOffset() {
+			d.logger.Warn("a log was closed unflushed: no clean shutdown marker", "partition", tp)
+			flushed = false
+		}
 	}
 	errs = append(errs, d.Checkpoint())
-	if err := errors.Join(errs...); err == nil && (d.clean || allRecovered) {
+	if err := errors.Join(errs...); err == nil && flushed && (d.clean || allRecovered) {
 		errs = append(errs, WriteCleanShutdownMarker(d.path, brokerEpoch))
 	}
 	errs = append(errs, unlockDir(d.lock))

@@ -27,7 +27,7 @@ func Open(dir string, cfg Config, opts Options) (l *Log, err error) {
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
 	}
 	opts = opts.withDefaults()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := makeDir(dir); err != nil {
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
 	}
 	epochs, err := OpenLeaderEpochCache(filepath.Join(dir, LeaderEpochCheckpointFile))
@@ -319,4 +319,16 @@ func removeSegments(segs []*segment) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// makeDir creates dir if needed, fsyncing its parent so the new directory
+// lasts.
+func makeDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(dir))
 }

@@ -56,7 +56,11 @@ func (s *FileSlice) WriteTo(w io.Writer) (int64, error) {
 	if handled {
 		return n, err
 	}
-	return io.Copy(w, io.NewSectionReader(s.f, s.pos, s.size))
+	n, err = io.Copy(w, io.NewSectionReader(s.f, s.pos, s.size))
+	if err == nil && n < s.size {
+		err = io.ErrUnexpectedEOF // the file was truncated under the slice
+	}
+	return n, err
 }
 
 // ReadAt reads from the slice at off (relative to the slice), positionally.
@@ -81,7 +85,11 @@ func (s *FileSlice) ReadAt(p []byte, off int64) (int, error) {
 func (s *FileSlice) AppendTo(dst []byte) ([]byte, error) {
 	n := len(dst)
 	dst = slices.Grow(dst, int(s.size))[:n+int(s.size)]
-	if _, err := s.ReadAt(dst[n:], 0); err != nil && err != io.EOF {
+	got, err := s.ReadAt(dst[n:], 0)
+	if err == io.EOF && int64(got) < s.size {
+		err = io.ErrUnexpectedEOF // the file was truncated under the slice
+	}
+	if err != nil && err != io.EOF {
 		return dst[:n], fmt.Errorf("read file slice: %w", err)
 	}
 	return dst, nil
