@@ -1,8 +1,66 @@
 package api
 
 import (
+	"errors"
+
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/internal/fetchsession"
+	"github.com/spoolhq/spool/internal/partition"
+	"github.com/spoolhq/spool/internal/producerstate"
+	"github.com/spoolhq/spool/internal/record"
+	"github.com/spoolhq/spool/internal/replica"
+	"github.com/spoolhq/spool/internal/storage"
 )
+
+// errorCodes maps domain errors to Kafka error codes, first match wins.
+// Anything not listed is UNKNOWN_SERVER_ERROR.
+var errorCodes = []struct {
+	err  error
+	code *kerr.Error
+}{
+	{replica.ErrUnknownTopicOrPartition, kerr.UnknownTopicOrPartition},
+	{replica.ErrUnknownTopicID, kerr.UnknownTopicID},
+	{partition.ErrNotLeader, kerr.NotLeaderForPartition},
+	{partition.ErrFencedLeaderEpoch, kerr.FencedLeaderEpoch},
+	{partition.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch},
+	{partition.ErrNotEnoughReplicas, kerr.NotEnoughReplicas},
+	{partition.ErrOffsetNotAvailable, kerr.OffsetNotAvailable},
+	{partition.ErrInvalidOffset, kerr.OffsetOutOfRange},
+	{partition.ErrInvalidTimestamp, kerr.InvalidRequest},
+	{storage.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
+	{storage.ErrBatchTooLarge, kerr.RecordListTooLarge},
+	{record.ErrCorruptMessage, kerr.CorruptMessage},
+	{record.ErrInvalidTimestamp, kerr.InvalidTimestamp},
+	{record.ErrInvalidRecord, kerr.InvalidRecord},
+	{record.ErrMessageTooLarge, kerr.MessageTooLarge},
+	{record.ErrUnsupportedCompression, kerr.UnsupportedCompressionType},
+	{producerstate.ErrInvalidProducerEpoch, kerr.InvalidProducerEpoch},
+	{producerstate.ErrOutOfOrderSequence, kerr.OutOfOrderSequenceNumber},
+	{producerstate.ErrInvalidTxnState, kerr.InvalidTxnState},
+	{fetchsession.ErrSessionNotFound, kerr.FetchSessionIDNotFound},
+	{fetchsession.ErrInvalidEpoch, kerr.InvalidFetchSessionEpoch},
+	{fetchsession.ErrTopicIDMismatch, kerr.FetchSessionTopicIDError},
+	{storage.ErrClosed, kerr.NotLeaderForPartition},
+}
+
+// errorCode is the Kafka error code for a domain error.
+func errorCode(err error) int16 {
+	if err == nil {
+		return 0
+	}
+	for _, e := range errorCodes {
+		if errors.Is(err, e.err) {
+			return e.code.Code
+		}
+	}
+	var ce *storage.CorruptionError
+	if errors.As(err, &ce) {
+		return kerr.KafkaStorageError.Code
+	}
+	return kerr.UnknownServerError.Code
+}
 
 // errorResponse builds the response to req with code in every error field,
 // for requests refused as a whole (a version we advertise but do not serve).

@@ -5,11 +5,18 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/spoolhq/spool/internal/config"
+	"github.com/spoolhq/spool/internal/controller"
+	"github.com/spoolhq/spool/internal/fetchsession"
+	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/network"
+	"github.com/spoolhq/spool/internal/replica"
 )
 
 // Request is a decoded request with where it came from.
@@ -19,16 +26,39 @@ type Request struct {
 	Body kmsg.Request
 }
 
+// Deps are the domain services the handlers call.
+type Deps struct {
+	NodeID   int32
+	Config   *config.Broker
+	Replicas *replica.Manager
+	// Image returns the current metadata image.
+	Image       func() *metadata.Image
+	Controller  *controller.Controller
+	ProducerIDs *controller.ProducerIDAllocator
+	Sessions    *fetchsession.Cache
+	Logger      *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
 // Handler dispatches request frames to the per-API handlers. It implements
 // network.Handler.
 type Handler struct {
+	Deps
 	log      *slog.Logger
 	versions *versionTable
+	fetches  sync.Pool // *fetchState
 }
 
 // NewHandler returns a dispatcher for the APIs in the version table.
-func NewHandler(log *slog.Logger) *Handler {
-	return &Handler{log: log, versions: newVersionTable()}
+func NewHandler(d Deps) *Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &Handler{Deps: d, log: d.Logger, versions: newVersionTable()}
 }
 
 // Handle implements network.Handler.

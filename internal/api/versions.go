@@ -28,7 +28,13 @@ func apiTable() []apiSpec {
 		// whose range does not start at 0 (KAFKA-18659); Kafka 4 answers them
 		// with UNSUPPORTED_VERSION, and so do we.
 		{key: 0, min: 0, accept: 3, max: 13, handle: (*Handler).produce},
+		{key: 1, min: 4, max: 18, handle: (*Handler).fetch},
+		{key: 2, min: 1, max: 10, handle: (*Handler).listOffsets},
 		{key: 18, min: 0, max: 4, handle: (*Handler).apiVersions},
+		{key: 21, min: 0, max: 2, handle: (*Handler).deleteRecords},
+		{key: 23, min: 2, max: 4, handle: (*Handler).offsetForLeaderEpoch},
+		{key: 35, min: 1, max: 4, handle: (*Handler).describeLogDirs},
+		{key: 61, min: 0, max: 0, handle: (*Handler).describeProducers},
 	}
 }
 
