@@ -10,11 +10,19 @@ import (
 )
 
 // hclogAdapter sends hashicorp/raft's logging to a *slog.Logger, so that the
-// Raft library logs where and how the rest of Spool does.
+// Raft library logs where and how the rest of Spool does. Raft's Info
+// messages (state transitions, configurations) become Debug: the quorum
+// logs what an operator needs at Info itself.
 type hclogAdapter struct {
 	l    *slog.Logger
 	name string
 	args []any
+}
+
+// routine are Raft warnings that describe every normal start: a restarted
+// node always waits out one heartbeat timeout before it stands for election.
+var routine = map[string]bool{
+	"heartbeat timeout reached, starting election": true,
 }
 
 var _ hclog.Logger = (*hclogAdapter)(nil)
@@ -38,6 +46,9 @@ func slogLevel(level hclog.Level) slog.Level {
 }
 
 func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
+	if level == hclog.Info || level == hclog.Warn && routine[msg] {
+		level = hclog.Debug
+	}
 	a.l.Log(context.Background(), slogLevel(level), msg, args...)
 }
 

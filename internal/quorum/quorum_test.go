@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -265,5 +267,36 @@ func TestProposeContextCanceled(t *testing.T) {
 	_, err := q.Propose(ctx, createTopic("a", 1))
 	if err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("canceled propose: %v", err)
+	}
+}
+
+// TestAutomaticSnapshots lets Raft snapshot by threshold and truncate the log
+// while proposals go on, then restarts from what is left.
+func TestAutomaticSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	cfg := singleConfig(t, dir)
+	cfg.SnapshotThreshold = 4
+	cfg.SnapshotInterval = 20 * time.Millisecond
+	cfg.TrailingLogs = 2
+	q := openReady(t, cfg)
+	for i := range 12 {
+		propose(t, q, createTopic(fmt.Sprintf("t%02d", i), i+1))
+	}
+	checkFor(t, 10*time.Second, func() error {
+		entries, err := os.ReadDir(filepath.Join(dir, "snapshots"))
+		if err != nil || len(entries) == 0 {
+			return fmt.Errorf("no snapshot yet (%v)", err)
+		}
+		return nil
+	})
+	for i := 12; i < 16; i++ {
+		propose(t, q, createTopic(fmt.Sprintf("t%02d", i), i+1))
+	}
+	want := q.Image()
+	q.Close()
+
+	q = openReady(t, cfg)
+	if got := q.Image(); got.Offset() != want.Offset() || !metadata.Diff(want, got).Empty() {
+		t.Fatalf("after restart: offset %d topics %s, want %d %s", got.Offset(), topicNames(got), want.Offset(), topicNames(want))
 	}
 }
