@@ -30,19 +30,27 @@ func (l *Log) FlushUpTo(offset int64) error {
 	if err == nil {
 		err = l.epochs.Flush()
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if err != nil {
+		l.mu.Lock()
 		l.mu.dirDirty = l.mu.dirDirty || dirDirty
+		l.mu.Unlock()
 		return fmt.Errorf("flush log %s: %w", l.dir, err)
 	}
-	// A truncation during the fsync may have removed what was flushed;
-	// then the old recovery point stands (truncation lowered it if needed).
+	l.markFlushed(offset, gen)
+	return nil
+}
+
+// markFlushed moves the recovery point to offset after a flush that began
+// at truncation generation gen. A truncation during the fsync may have
+// removed what was flushed; then the old recovery point stands (truncation
+// lowered it if needed).
+func (l *Log) markFlushed(offset int64, gen uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if gen == l.mu.truncations && offset > l.mu.recoveryPoint && offset <= l.mu.end.Offset {
 		l.mu.recoveryPoint = offset
 	}
 	l.mu.lastFlush = l.now()
-	return nil
 }
 
 // flushTargets picks, under the lock, the segments with data in
