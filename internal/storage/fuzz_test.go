@@ -27,9 +27,9 @@ func validPrefix(data []byte) (size int, end int64) {
 func FuzzRecovery(f *testing.F) {
 	var valid []byte
 	for i := range 5 {
-		valid = append(valid, makeBatch(batchSpec{base: int64(i * 3), n: 3, ts: int64(i), valueSize: 10})...)
+		valid = append(valid, makeBatch(batchSpec{base: int64(i * 3), n: 3, ts: int64(i), valueSize: 10, epoch: -1})...)
 	}
-	next := makeBatch(batchSpec{base: 15, n: 1, valueSize: 5})
+	next := makeBatch(batchSpec{base: 15, n: 1, valueSize: 5, epoch: -1})
 	f.Add([]byte{})
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add(bytes.Repeat([]byte{0xff}, 70))
