@@ -6,6 +6,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/spoolhq/spool/internal/controller"
 	"github.com/spoolhq/spool/internal/fetchsession"
 	"github.com/spoolhq/spool/internal/partition"
 	"github.com/spoolhq/spool/internal/producerstate"
@@ -43,6 +44,36 @@ var errorCodes = []struct {
 	{fetchsession.ErrInvalidEpoch, kerr.InvalidFetchSessionEpoch},
 	{fetchsession.ErrTopicIDMismatch, kerr.FetchSessionTopicIDError},
 	{storage.ErrClosed, kerr.NotLeaderForPartition},
+	{controller.ErrNotController, kerr.NotController},
+	{controller.ErrRequestTimedOut, kerr.RequestTimedOut},
+	{controller.ErrTopicAlreadyExists, kerr.TopicAlreadyExists},
+	{controller.ErrInvalidTopic, kerr.InvalidTopicException},
+	{controller.ErrInvalidPartitions, kerr.InvalidPartitions},
+	{controller.ErrInvalidReplicationFactor, kerr.InvalidReplicationFactor},
+	{controller.ErrInvalidReplicaAssignment, kerr.InvalidReplicaAssignment},
+	{controller.ErrInvalidConfig, kerr.InvalidConfig},
+	{controller.ErrInvalidRequest, kerr.InvalidRequest},
+	{controller.ErrPolicyViolation, kerr.PolicyViolation},
+	{controller.ErrUnknownTopicOrPartition, kerr.UnknownTopicOrPartition},
+	{controller.ErrUnknownTopicID, kerr.UnknownTopicID},
+	{controller.ErrTopicDeletionDisabled, kerr.TopicDeletionDisabled},
+	{controller.ErrBrokerIDNotRegistered, kerr.BrokerIDNotRegistered},
+	{controller.ErrStaleBrokerEpoch, kerr.StaleBrokerEpoch},
+	{controller.ErrInconsistentClusterID, kerr.InconsistentClusterID},
+}
+
+// errorMessage is the text for a response's error message field: the
+// controller's Kafka-worded message when it has one.
+func errorMessage(err error) *string {
+	if err == nil {
+		return nil
+	}
+	var ce *controller.Error
+	if errors.As(err, &ce) {
+		return &ce.Message
+	}
+	m := err.Error()
+	return &m
 }
 
 // errorCode is the Kafka error code for a domain error.

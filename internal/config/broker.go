@@ -192,19 +192,28 @@ func Default() *Broker {
 	return b
 }
 
-// Load reads a Java properties file (server.properties) and parses it. The
-// file is read as UTF-8 and ${...} references are left as written.
+// Load reads a Java properties file (server.properties) and parses it.
 func Load(path string) (*Broker, []string, error) {
-	l := properties.Loader{Encoding: properties.UTF8, DisableExpansion: true}
-	p, err := l.LoadFile(path)
+	props, err := ReadProperties(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", path, err)
+		return nil, nil, err
 	}
-	b, warnings, err := Parse(p.Map())
+	b, warnings, err := Parse(props)
 	if err != nil {
 		return nil, warnings, fmt.Errorf("load %s: %w", path, err)
 	}
 	return b, warnings, nil
+}
+
+// ReadProperties reads a Java properties file as UTF-8, leaving ${...}
+// references as written.
+func ReadProperties(path string) (map[string]string, error) {
+	l := properties.Loader{Encoding: properties.UTF8, DisableExpansion: true}
+	p, err := l.LoadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return p.Map(), nil
 }
 
 // Parse builds a node configuration from server.properties key/values over

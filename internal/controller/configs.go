@@ -125,11 +125,12 @@ func decideAlterConfig(img *metadata.Image, cfg *Config, r AlterConfigsResource,
 	if err != nil {
 		return nil, err
 	}
-	validate := cfg.ValidateTopicConfigs
 	if r.Resource.Type == metadata.ResourceBroker {
-		validate = cfg.ValidateBrokerConfigs
+		err = cfg.ValidateBrokerConfigs(img, r.Resource.Name, next)
+	} else {
+		err = cfg.ValidateTopicConfigs(next)
 	}
-	if err := validate(next); err != nil {
+	if err != nil {
 		return nil, invalidConfig(err)
 	}
 	var named []string

@@ -46,10 +46,12 @@ type Config struct {
 	// key names, values in range); its error text becomes the
 	// INVALID_CONFIG message. Default: accept everything.
 	ValidateTopicConfigs func(configs map[string]string) error
-	// ValidateBrokerConfigs checks the dynamic configs of a broker resource,
-	// rejecting keys that cannot be updated dynamically. Default: accept
-	// everything.
-	ValidateBrokerConfigs func(configs map[string]string) error
+	// ValidateBrokerConfigs checks the whole new dynamic config set of the
+	// broker resource name ("" = cluster default) against the image the
+	// decision is made on, rejecting keys that cannot be updated
+	// dynamically. An error that is an *Error keeps its kind; any other
+	// becomes INVALID_CONFIG. Default: accept everything.
+	ValidateBrokerConfigs func(img *metadata.Image, name string, configs map[string]string) error
 	// ApplyIncremental applies IncrementalAlterConfigs operations to a
 	// resource's current configs and returns the new set. It must reject
 	// APPEND and SUBTRACT on keys that are not lists. Default: SET and
@@ -79,7 +81,7 @@ func (c Config) withDefaults() Config {
 		c.ValidateTopicConfigs = func(map[string]string) error { return nil }
 	}
 	if c.ValidateBrokerConfigs == nil {
-		c.ValidateBrokerConfigs = func(map[string]string) error { return nil }
+		c.ValidateBrokerConfigs = func(*metadata.Image, string, map[string]string) error { return nil }
 	}
 	if c.ApplyIncremental == nil {
 		c.ApplyIncremental = ApplySetDelete

@@ -307,7 +307,7 @@ func fakeTopicValidator(m map[string]string) error {
 	return nil
 }
 
-func fakeBrokerValidator(m map[string]string) error {
+func fakeBrokerValidator(_ *metadata.Image, _ string, m map[string]string) error {
 	for _, k := range sortedKeys(m) {
 		if !strings.HasPrefix(k, "log.") && k != "listeners" {
 			return fmt.Errorf("Cannot update these configs dynamically: [%s]", k)

@@ -1,0 +1,160 @@
+package api
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/internal/controller"
+	"github.com/spoolhq/spool/internal/metadata"
+	"github.com/spoolhq/spool/internal/network"
+)
+
+// authorizedOpsUnset is Kafka's value when authorized operations were not
+// asked for.
+const authorizedOpsUnset = -2147483648
+
+// Without ACLs every client may do everything a resource supports; these
+// are the bit sets of Kafka's AclOperation codes each resource type allows.
+const (
+	topicOperations   = 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11 // READ..ALTER_CONFIGS
+	clusterOperations = 1<<5 | 1<<7 | 1<<8 | 1<<9 | 1<<10 | 1<<11 | 1<<12 | 1<<13 | 1<<14
+)
+
+func (h *Handler) metadata(ctx context.Context, r *Request) (network.Reply, error) {
+	req := r.Body.(*kmsg.MetadataRequest)
+	resp := req.ResponseKind().(*kmsg.MetadataResponse)
+	img := h.Image()
+	all := req.Topics == nil || (r.Version == 0 && len(req.Topics) == 0)
+	autoCreate := h.Config.AutoCreateTopics && (r.Version < 4 || req.AllowAutoTopicCreation)
+	if !all {
+		img = h.autoCreateTopics(ctx, img, req.Topics, autoCreate)
+	}
+	resp.Brokers = brokersFor(img, r.Conn.Listener)
+	resp.ClusterID = ptr(img.ClusterID())
+	resp.ControllerID = h.NodeID
+	if r.Version >= 8 && r.Version <= 10 && req.IncludeClusterAuthorizedOperations {
+		resp.AuthorizedOperations = clusterOperations
+	}
+	topicOps := int32(authorizedOpsUnset)
+	if req.IncludeTopicAuthorizedOperations {
+		topicOps = topicOperations
+	}
+	if all {
+		for _, t := range img.Topics() {
+			resp.Topics = append(resp.Topics, topicMetadata(t, topicOps))
+		}
+		return respond(r, resp)
+	}
+	for _, rt := range req.Topics {
+		resp.Topics = append(resp.Topics, h.requestedTopic(img, rt, autoCreate, topicOps))
+	}
+	return respond(r, resp)
+}
+
+// autoCreateTopics creates the requested topics that do not exist, with the
+// broker defaults, and returns the image that has them.
+func (h *Handler) autoCreateTopics(ctx context.Context, img *metadata.Image, topics []kmsg.MetadataRequestTopic, autoCreate bool) *metadata.Image {
+	if !autoCreate {
+		return img
+	}
+	var create []controller.CreateTopic
+	for _, rt := range topics {
+		if rt.Topic == nil || img.Topic(*rt.Topic) != nil {
+			continue
+		}
+		create = append(create, controller.CreateTopic{Name: *rt.Topic, NumPartitions: -1, ReplicationFactor: -1})
+	}
+	if len(create) == 0 {
+		return img
+	}
+	for _, res := range h.Controller.CreateTopics(ctx, create, false) {
+		if res.Err != nil && errorCode(res.Err) != kerr.TopicAlreadyExists.Code {
+			h.log.Info("auto-creating topic failed", "topic", res.Name, "err", res.Err)
+		} else if res.Err == nil {
+			h.log.Info("auto-created topic", "topic", res.Name, "partitions", res.NumPartitions)
+		}
+	}
+	return h.Image()
+}
+
+func (h *Handler) requestedTopic(img *metadata.Image, rt kmsg.MetadataRequestTopic, autoCreate bool, topicOps int32) kmsg.MetadataResponseTopic {
+	var t *metadata.Topic
+	if rt.Topic != nil {
+		t = img.Topic(*rt.Topic)
+	} else {
+		t = img.TopicByID(metadata.TopicID(rt.TopicID))
+	}
+	if t != nil {
+		return topicMetadata(t, topicOps)
+	}
+	out := kmsg.NewMetadataResponseTopic()
+	out.Topic, out.TopicID = rt.Topic, rt.TopicID
+	out.AuthorizedOperations = authorizedOpsUnset
+	switch {
+	case rt.Topic == nil:
+		out.ErrorCode = kerr.UnknownTopicID.Code
+	case autoCreate && !validTopicName(*rt.Topic):
+		out.ErrorCode = kerr.InvalidTopicException.Code
+	case autoCreate:
+		// Creation was asked for but did not happen (yet); the client
+		// retries, as with Kafka's asynchronous auto-creation.
+		out.ErrorCode = kerr.LeaderNotAvailable.Code
+	default:
+		out.ErrorCode = kerr.UnknownTopicOrPartition.Code
+	}
+	return out
+}
+
+func topicMetadata(t *metadata.Topic, topicOps int32) kmsg.MetadataResponseTopic {
+	out := kmsg.NewMetadataResponseTopic()
+	out.Topic, out.TopicID = ptr(t.Name), t.ID
+	out.IsInternal = controller.IsInternalTopic(t.Name)
+	out.AuthorizedOperations = topicOps
+	for _, p := range t.Partitions() {
+		rp := kmsg.NewMetadataResponseTopicPartition()
+		rp.Partition, rp.Leader, rp.LeaderEpoch = p.ID, p.Leader, p.LeaderEpoch
+		rp.Replicas, rp.ISR = p.Replicas, p.ISR
+		rp.OfflineReplicas = []int32{}
+		if p.Leader < 0 {
+			rp.ErrorCode = kerr.LeaderNotAvailable.Code
+		}
+		out.Partitions = append(out.Partitions, rp)
+	}
+	return out
+}
+
+// brokersFor lists the unfenced brokers with their endpoint on the listener
+// the request arrived on, as Kafka answers.
+func brokersFor(img *metadata.Image, listener string) []kmsg.MetadataResponseBroker {
+	var out []kmsg.MetadataResponseBroker
+	for _, b := range img.Brokers() {
+		if b.Fenced {
+			continue
+		}
+		ep, ok := b.Endpoint(listener)
+		if !ok {
+			continue
+		}
+		rb := kmsg.NewMetadataResponseBroker()
+		rb.NodeID, rb.Host, rb.Port, rb.Rack = b.ID, ep.Host, int32(ep.Port), b.Rack
+		out = append(out, rb)
+	}
+	return out
+}
+
+// validTopicName applies Kafka's topic name rules.
+func validTopicName(name string) bool {
+	if name == "" || name == "." || name == ".." || len(name) > 249 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func ptr[T any](v T) *T { return &v }
