@@ -64,15 +64,16 @@ func NewHandler(d Deps) *Handler {
 // Handle implements network.Handler.
 func (h *Handler) Handle(ctx context.Context, c *network.Conn, frame []byte) (network.Reply, error) {
 	hdr, body, err := parseHeader(frame, h.versions.isFlexible)
+	spec := h.versions.spec(hdr.Key)
+	if spec != nil && hdr.Key == kmsg.ApiVersions.Int16() && hdr.Version > spec.max {
+		// Answer whatever the rest of a too-new request holds (KIP-511).
+		return network.Now(unsupportedApiVersions(h.versions, hdr)), nil
+	}
 	if err != nil {
 		return network.Reply{}, fmt.Errorf("parse request header: %w", err)
 	}
-	spec := h.versions.spec(hdr.Key)
 	if spec == nil {
 		return network.Reply{}, fmt.Errorf("unsupported api key %d (%s)", hdr.Key, kmsg.NameForKey(hdr.Key))
-	}
-	if hdr.Key == kmsg.ApiVersions.Int16() && hdr.Version > spec.max {
-		return network.Now(unsupportedApiVersions(h.versions, hdr)), nil
 	}
 	if hdr.Version < spec.min || hdr.Version > spec.max {
 		return network.Reply{}, fmt.Errorf("unsupported %s version %d (supported %d to %d)",

@@ -22,13 +22,16 @@ var errShortHeader = errors.New("request header is truncated")
 // header carries tagged fields (v2) depends on whether the request version
 // is flexible, which only kmsg knows, so the caller passes isFlexible.
 func parseHeader(frame []byte, isFlexible func(key, version int16) (bool, bool)) (Header, []byte, error) {
-	if len(frame) < 10 {
-		return Header{}, nil, errShortHeader
+	if len(frame) < 8 {
+		return Header{Key: -1}, nil, errShortHeader
 	}
 	h := Header{
 		Key:           int16(binary.BigEndian.Uint16(frame)),
 		Version:       int16(binary.BigEndian.Uint16(frame[2:])),
 		CorrelationID: int32(binary.BigEndian.Uint32(frame[4:])),
+	}
+	if len(frame) < 10 {
+		return h, nil, errShortHeader
 	}
 	rest := frame[8:]
 	idLen := int16(binary.BigEndian.Uint16(rest))
