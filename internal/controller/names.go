@@ -21,6 +21,10 @@ func IsInternalTopic(name string) bool {
 	return name == ConsumerOffsetsTopic || name == TransactionStateTopic || name == ShareGroupStateTopic
 }
 
+// ValidateTopicName applies Kafka's topic name rules (Topic.validate): the
+// error is an *Error of kind ErrInvalidTopic with Kafka's message.
+func ValidateTopicName(name string) error { return validateTopicName(name) }
+
 // validateTopicName applies Kafka's topic name rules, with Kafka's messages.
 func validateTopicName(name string) error {
 	reason := ""
