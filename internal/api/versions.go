@@ -33,11 +33,13 @@ func apiTable() []apiSpec {
 		{key: 3, min: 0, max: 13, handle: (*Handler).metadata},
 		{key: 18, min: 0, max: 4, handle: (*Handler).apiVersions},
 		{key: 19, min: 2, max: 7, handle: (*Handler).createTopics},
+		{key: 20, min: 1, max: 6, handle: (*Handler).deleteTopics},
 		{key: 21, min: 0, max: 2, handle: (*Handler).deleteRecords},
 		{key: 22, min: 0, max: 5, handle: (*Handler).initProducerID},
 		{key: 23, min: 2, max: 4, handle: (*Handler).offsetForLeaderEpoch},
 		{key: 32, min: 1, max: 4, handle: (*Handler).describeConfigs},
 		{key: 35, min: 1, max: 4, handle: (*Handler).describeLogDirs},
+		{key: 37, min: 0, max: 3, handle: (*Handler).createPartitions},
 		{key: 61, min: 0, max: 0, handle: (*Handler).describeProducers},
 	}
 }
