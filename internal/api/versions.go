@@ -38,8 +38,10 @@ func apiTable() []apiSpec {
 		{key: 22, min: 0, max: 5, handle: (*Handler).initProducerID},
 		{key: 23, min: 2, max: 4, handle: (*Handler).offsetForLeaderEpoch},
 		{key: 32, min: 1, max: 4, handle: (*Handler).describeConfigs},
+		{key: 33, min: 0, max: 2, handle: (*Handler).alterConfigs},
 		{key: 35, min: 1, max: 4, handle: (*Handler).describeLogDirs},
 		{key: 37, min: 0, max: 3, handle: (*Handler).createPartitions},
+		{key: 44, min: 0, max: 1, handle: (*Handler).incrementalAlterConfigs},
 		{key: 61, min: 0, max: 0, handle: (*Handler).describeProducers},
 	}
 }

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/internal/controller"
+	"github.com/spoolhq/spool/internal/metadata"
+	"github.com/spoolhq/spool/internal/network"
+)
+
+// alterConfigs is the legacy AlterConfigs: each resource's listed configs
+// replace its whole dynamic config set.
+func (h *Handler) alterConfigs(ctx context.Context, r *Request) (network.Reply, error) {
+	req := r.Body.(*kmsg.AlterConfigsRequest)
+	resp := req.ResponseKind().(*kmsg.AlterConfigsResponse)
+	resources := make([]alterResource, len(req.Resources))
+	for i, res := range req.Resources {
+		resources[i] = alterResource{typ: res.ResourceType, name: res.ResourceName}
+		for _, c := range res.Configs {
+			resources[i].ops = append(resources[i].ops, controller.ConfigOp{Name: c.Name, Op: controller.OpSet, Value: c.Value})
+		}
+	}
+	for i, err := range h.alterResources(ctx, resources, false, req.ValidateOnly) {
+		out := kmsg.NewAlterConfigsResponseResource()
+		out.ResourceType, out.ResourceName = resources[i].typ, resources[i].name
+		if err != nil {
+			out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
+		}
+		resp.Resources = append(resp.Resources, out)
+	}
+	return respond(r, resp)
+}
+
+// alterResource is one resource of AlterConfigs or IncrementalAlterConfigs.
+type alterResource struct {
+	typ  kmsg.ConfigResourceType
+	name string
+	ops  []controller.ConfigOp
+}
+
+// alterResources applies the changes of an AlterConfigs (incremental or
+// not) and returns each resource's outcome in request order. Like Kafka's
+// broker, it first refuses what is malformed (repeated resources or keys,
+// null values, another broker's id, unknown resource types) and handles
+// broker loggers itself; the controller decides the rest.
+func (h *Handler) alterResources(ctx context.Context, resources []alterResource, incremental, validateOnly bool) []error {
+	errs := make([]error, len(resources))
+	repeated := repeatedResources(resources)
+	var toController []controller.AlterConfigsResource
+	var index []int
+	for i, res := range resources {
+		if repeated[i] {
+			errs[i] = invalidRequest("Each resource must appear at most once.")
+			continue
+		}
+		if errs[i] = h.checkAlter(res, incremental); errs[i] != nil || res.typ == kmsg.ConfigResourceTypeBrokerLogger {
+			continue
+		}
+		toController = append(toController, controller.AlterConfigsResource{
+			Resource: metadata.ConfigResource{Type: metadata.ResourceType(res.typ), Name: res.name},
+			Ops:      res.ops,
+		})
+		index = append(index, i)
+	}
+	if len(toController) == 0 {
+		return errs
+	}
+	for j, res := range h.Controller.AlterConfigs(ctx, toController, incremental, validateOnly) {
+		errs[index[j]] = res.Err
+	}
+	return errs
+}
+
+// repeatedResources marks every resource that the request names more than
+// once; Kafka refuses all of them.
+func repeatedResources(resources []alterResource) []bool {
+	type key struct {
+		typ  kmsg.ConfigResourceType
+		name string
+	}
+	count := map[key]int{}
+	for _, r := range resources {
+		count[key{r.typ, r.name}]++
+	}
+	out := make([]bool, len(resources))
+	for i, r := range resources {
+		out[i] = count[key{r.typ, r.name}] > 1
+	}
+	return out
+}
+
+// checkAlter is Kafka's broker-side check of one resource, in its order.
+// A broker logger resource is applied here too (incremental only).
+func (h *Handler) checkAlter(res alterResource, incremental bool) error {
+	var names, nulls []string
+	for _, op := range res.ops {
+		names = append(names, op.Name)
+		if op.Value == nil && (!incremental || op.Op != controller.OpDelete) {
+			nulls = append(nulls, op.Name)
+		}
+	}
+	slices.Sort(names)
+	if len(slices.Compact(names)) != len(res.ops) {
+		return invalidRequest("Error due to duplicate config keys")
+	}
+	if len(nulls) > 0 {
+		return invalidRequest("Null value not supported for : %s", strings.Join(nulls, ", "))
+	}
+	switch {
+	case res.typ == kmsg.ConfigResourceTypeBrokerLogger && incremental:
+		return h.alterBrokerLoggers(res)
+	case res.typ == kmsg.ConfigResourceTypeBroker:
+		return h.checkAlterBroker(res, incremental)
+	case res.typ == kmsg.ConfigResourceTypeTopic, res.typ == kmsg.ConfigResourceTypeClientMetrics,
+		res.typ == kmsg.ConfigResourceTypeGroupConfig:
+		return nil
+	}
+	return invalidRequest("Unknown resource type %d", int8(res.typ))
+}
+
+// checkAlterBroker accepts this node's id or "" (the cluster default);
+// what the changes may be, the controller checks.
+func (h *Handler) checkAlterBroker(res alterResource, incremental bool) error {
+	if res.name != "" {
+		if err := h.checkOwnBrokerID(res.name, "Node id must be an integer, but it is: %s",
+			"Unexpected broker id, expected %d, but received %s"); err != nil {
+			return err
+		}
+	}
+	if incremental {
+		for _, op := range res.ops {
+			if op.Op < controller.OpSet || op.Op > controller.OpSubtract {
+				return invalidRequest("Unknown operations type %d", int8(op.Op))
+			}
+		}
+	}
+	return nil
+}
