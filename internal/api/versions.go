@@ -42,7 +42,9 @@ func apiTable() []apiSpec {
 		{key: 35, min: 1, max: 4, handle: (*Handler).describeLogDirs},
 		{key: 37, min: 0, max: 3, handle: (*Handler).createPartitions},
 		{key: 44, min: 0, max: 1, handle: (*Handler).incrementalAlterConfigs},
+		{key: 60, min: 0, max: 2, handle: (*Handler).describeCluster},
 		{key: 61, min: 0, max: 0, handle: (*Handler).describeProducers},
+		{key: 75, min: 0, max: 0, handle: (*Handler).describeTopicPartitions},
 	}
 }
 
