@@ -109,7 +109,9 @@ func (h *Handler) configEntries(img *metadata.Image, res kmsg.DescribeConfigsReq
 		// no configs, as in Kafka.
 		return nil, nil
 	}
-	return nil, invalidRequest("Unsupported resource type: %s", res.ResourceType)
+	// GROUP: Spool has no group configs yet; Kafka words an unsupported
+	// type this way.
+	return nil, invalidRequest("Unsupported resource type: GROUP")
 }
 
 // brokerLoggers lists this broker's log4j loggers and their levels. Spool

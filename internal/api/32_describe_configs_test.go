@@ -167,6 +167,7 @@ func TestDescribeConfigsBrokerErrors(t *testing.T) {
 		{kmsg.ConfigResourceTypeBrokerLogger, "1", 0, ""},
 		{kmsg.ConfigResourceTypeClientMetrics, "", kerr.InvalidRequest.Code, "Client metrics subscription name must not be empty"},
 		{kmsg.ConfigResourceTypeClientMetrics, "none-such", 0, ""},
+		{kmsg.ConfigResourceTypeGroupConfig, "g", kerr.InvalidRequest.Code, "Unsupported resource type: GROUP"},
 	} {
 		res := tb.describeConfigs(4, false, false, describeResource(tc.typ, tc.name)).Resources[0]
 		if res.ErrorCode != tc.code || str(res.ErrorMessage) != tc.message && tc.code != 0 || len(res.Configs) != 0 {
