@@ -300,7 +300,9 @@ func (o *consoleConsumerOptions) consume(ctx context.Context, t *toolEnv, cl *kg
 	for o.maxMessages <= 0 || count < o.maxMessages {
 		recs, err := o.poll(ctx, cl, plan, count)
 		if err != nil {
-			if errors.Is(err, errConsumeTimeout) {
+			// Kafka logs why it stopped, then exits normally; a Ctrl-C
+			// needs no explanation.
+			if ctx.Err() == nil {
 				logError(t.stderr, "Error processing message, terminating consumer process: ", "org.apache.kafka.tools.consumer.ConsoleConsumer", err)
 			}
 			break
@@ -351,7 +353,7 @@ func (o *consoleConsumerOptions) poll(ctx context.Context, cl *kgo.Client, plan 
 	}
 	for _, fe := range fetches.Errors() {
 		if !errors.Is(fe.Err, context.DeadlineExceeded) && !errors.Is(fe.Err, context.Canceled) {
-			return nil, fmt.Errorf("fetch %s[%d]: %w", fe.Topic, fe.Partition, fe.Err)
+			return nil, fe.Err
 		}
 	}
 	return fetches.Records(), nil

@@ -4,12 +4,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 func TestConsoleProduceThenConsume(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(1, "events"))
+	bs := newCluster(t, seed(1, "events"))
 	input := "h1:v1,h2:v2\tk1\tfirst\nNULL\tk2\tsecond\r\nh3:x\tNULL\tNULL"
 	mustRun(t, input, "console-producer", "--bootstrap-server", bs, "--topic", "events",
 		"--property", "parse.key=true", "--property", "parse.headers=true", "--property", "null.marker=NULL",
@@ -38,7 +36,7 @@ func TestConsoleProduceThenConsume(t *testing.T) {
 }
 
 func TestConsoleProducerHeaderError(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(1, "events"))
+	bs := newCluster(t, seed(1, "events"))
 	r := run(t, "ok\tvalue\nbroken\n", "console-producer", "--bootstrap-server", bs, "--topic", "events",
 		"--property", "parse.key=true")
 	if r.code != 1 || r.stderr != "org.apache.kafka.common.KafkaException: No key separator found on line number 2: 'broken'\n" {
@@ -53,7 +51,7 @@ func TestConsoleProducerHeaderError(t *testing.T) {
 }
 
 func TestConsoleConsumerPartitionOffsetAndGroup(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(1, "t1"))
+	bs := newCluster(t, seed(1, "t1"))
 	mustRun(t, "a\nb\nc\nd\n", "console-producer", "--bootstrap-server", bs, "--topic", "t1", "--sync", "--compression-codec", "lz4")
 
 	r := mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "t1", "--partition", "0", "--offset", "2", "--max-messages", "2")
@@ -77,7 +75,7 @@ func TestConsoleConsumerPartitionOffsetAndGroup(t *testing.T) {
 }
 
 func TestConsoleConsumerInclude(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(1, "logs-a", "logs-b", "other"))
+	bs := newCluster(t, seed(1, "logs-a", "logs-b", "other"))
 	for _, topic := range []string{"logs-a", "logs-b", "other"} {
 		mustRun(t, topic+"\n", "console-producer", "--bootstrap-server", bs, "--topic", topic)
 	}
@@ -117,7 +115,7 @@ func TestConsoleUsageErrors(t *testing.T) {
 }
 
 func TestConsoleProducerUnknownConfigWarns(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(1, "t"))
+	bs := newCluster(t, seed(1, "t"))
 	r := mustRun(t, "x\n", "console-producer", "--bootstrap-server", bs, "--topic", "t", "--producer-property", "no.such.key=1",
 		"--producer-property", "linger.ms=0", "--compression-codec")
 	if !strings.Contains(r.stderr, "WARN The configuration 'no.such.key' was supplied but isn't a known config.") {

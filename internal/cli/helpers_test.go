@@ -3,25 +3,89 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/spoolhq/spool/internal/broker"
+	"github.com/spoolhq/spool/internal/config"
 )
 
-// newCluster starts a one-broker fake Kafka cluster on a random port.
-// SPOOL_TEST_BOOTSTRAP is not consulted: the tests pin kfake so they are
-// hermetic; rerunning them against a real Spool broker only needs
-// testBootstrap to return its address instead.
-func newCluster(t *testing.T, opts ...kfake.Opt) string {
+// topicSeed is a topic a test needs before it starts.
+type topicSeed struct {
+	partitions int32
+	topics     []string
+}
+
+func seed(partitions int32, topics ...string) topicSeed { return topicSeed{partitions, topics} }
+
+// newCluster starts a one-broker cluster for one test and returns its
+// bootstrap address. By default it is franz-go's fake broker (kfake); with
+// SPOOL_CLI_TEST_BROKER=spool it is Spool's own broker, in-process, so the
+// same tests check the tools against the real thing.
+func newCluster(t *testing.T, seeds ...topicSeed) string {
 	t.Helper()
-	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
+	if os.Getenv("SPOOL_CLI_TEST_BROKER") == "spool" {
+		return newSpoolCluster(t, seeds)
+	}
+	opts := []kfake.Opt{kfake.NumBrokers(1)}
+	for _, s := range seeds {
+		opts = append(opts, kfake.SeedTopics(s.partitions, s.topics...))
+	}
+	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatalf("start fake cluster: %v", err)
 	}
 	t.Cleanup(c.Close)
 	return c.ListenAddrs()[0]
+}
+
+// onKfake reports whether the tests run against kfake, for the few
+// answers where kfake differs from Kafka.
+func onKfake() bool { return os.Getenv("SPOOL_CLI_TEST_BROKER") != "spool" }
+
+func newSpoolCluster(t *testing.T, seeds []topicSeed) string {
+	t.Helper()
+	client, controller := freePort(t), freePort(t)
+	cfg, _, err := config.Parse(map[string]string{
+		"node.id":                  "1",
+		"listeners":                "PLAINTEXT://127.0.0.1:" + client + ",CONTROLLER://127.0.0.1:" + controller,
+		"advertised.listeners":     "PLAINTEXT://127.0.0.1:" + client,
+		"controller.quorum.voters": "1@127.0.0.1:" + controller,
+		"log.dirs":                 t.TempDir(),
+	})
+	if err != nil {
+		t.Fatalf("spool config: %v", err)
+	}
+	b, err := broker.Start(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("start spool: %v", err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	bs := "127.0.0.1:" + client
+	for _, s := range seeds {
+		for _, topic := range s.topics {
+			mustRun(t, "", "topics", "--bootstrap-server", bs, "--create", "--topic", topic, "--partitions", fmt.Sprint(s.partitions))
+		}
+	}
+	return bs
+}
+
+// freePort finds a port nothing listens on; the broker binds it right after.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }
 
 // result is what one run of the command line produced.

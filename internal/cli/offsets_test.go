@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // produceLines writes lines to one partition of topic through the console
@@ -17,7 +15,7 @@ func produceLines(t *testing.T, bs, topic string, lines ...string) {
 }
 
 func TestGetOffsets(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(1, "a", "b"), kfake.SeedTopics(12, "many"))
+	bs := newCluster(t, seed(1, "a", "b"), seed(12, "many"))
 	produceLines(t, bs, "a", "1", "2", "3")
 	produceLines(t, bs, "b", "1")
 
@@ -70,7 +68,7 @@ func TestGetOffsets(t *testing.T) {
 }
 
 func TestDeleteRecords(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(1, "d"))
+	bs := newCluster(t, seed(1, "d"))
 	produceLines(t, bs, "d", "1", "2", "3", "4")
 	file := filepath.Join(t.TempDir(), "offsets.json")
 	json := `{"partitions": [{"topic": "d", "partition": 0, "offset": 2}, {"topic": "d", "partition": 7, "offset": 1}], "version": 1}`

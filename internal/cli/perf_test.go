@@ -6,14 +6,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 var perfTotal = regexp.MustCompile(`^(\d+) records sent, [\d.]+ records/sec \([\d.]+ MB/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$`)
 
 func TestProducerPerf(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(3, "perf"))
+	bs := newCluster(t, seed(3, "perf"))
 	r := mustRun(t, "", "producer-perf-test", "--topic", "perf", "--num-records", "200", "--record-size", "100",
 		"--throughput", "-1", "--producer-props", "bootstrap.servers="+bs, "acks=1", "linger.ms=1")
 	got := lines(r.stdout)
@@ -44,7 +42,7 @@ func TestProducerPerf(t *testing.T) {
 }
 
 func TestProducerPerfTransactions(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(1, "perf"))
+	bs := newCluster(t, seed(1, "perf"))
 	r := mustRun(t, "", "producer-perf-test", "--topic", "perf", "--num-records", "20", "--record-size", "10",
 		"--throughput", "-1", "--bootstrap-server", bs, "--transaction-duration-ms", "5")
 	if m := perfTotal.FindStringSubmatch(lines(r.stdout)[0]); m == nil || m[1] != "20" {
@@ -77,7 +75,7 @@ func TestProducerPerfUsage(t *testing.T) {
 }
 
 func TestConsumerPerf(t *testing.T) {
-	bs := newCluster(t, kfake.SeedTopics(2, "perf"))
+	bs := newCluster(t, seed(2, "perf"))
 	mustRun(t, "", "producer-perf-test", "--topic", "perf", "--num-records", "100", "--record-size", "1000",
 		"--throughput", "-1", "--producer-props", "bootstrap.servers="+bs)
 
