@@ -33,10 +33,10 @@ func (h *Handler) incrementalAlterConfigs(ctx context.Context, r *Request) (netw
 	return respond(r, resp)
 }
 
-// alterBrokerLoggers checks and applies log level changes of this node's
-// log4j loggers as Kafka's RuntimeLoggerManager does. Spool has no log4j
-// loggers (see brokerLoggers), so every SET and DELETE names a logger that
-// does not exist.
+// alterBrokerLoggers checks log level changes of this node's log4j loggers
+// as Kafka's RuntimeLoggerManager does. Spool has no log4j loggers (see
+// brokerLoggers), so every SET and DELETE names a logger that does not
+// exist and nothing is ever applied.
 func (h *Handler) alterBrokerLoggers(res alterResource) error {
 	if err := h.checkOwnBrokerID(res.name, "Node id must be an integer, but it is: %s",
 		"Unexpected node id. Expected %d, but received %s"); err != nil {
