@@ -50,6 +50,8 @@ type clientConfig struct {
 	excludeInternal bool
 	// Producer settings the tools need to know.
 	transactionalID string
+	deliveryTimeout bool // delivery.timeout.ms given
+	autoCreate      bool // allow.auto.create.topics
 	// ack/idempotence keys interact, so they are resolved after all keys.
 	acks             string
 	idempotence      string
@@ -72,6 +74,7 @@ func newClientConfig(role clientRole, p props, warn io.Writer) (*clientConfig, e
 		apiTimeout:     60 * time.Second,
 		maxPollRecords: 500,
 		autoCommit:     true,
+		autoCreate:     true,
 		acks:           "all",
 	}
 	keys := clientKeys(role)
@@ -109,7 +112,7 @@ func ignoredKey(k string) bool {
 		"partitioner.adaptive.partitioning.enable", "partitioner.availability.timeout.ms",
 		"interceptor.classes", "metric.reporters", "metrics.num.samples", "metrics.recording.level",
 		"metrics.sample.window.ms", "auto.include.jmx.reporter", "enable.metrics.push",
-		"allow.auto.create.topics", "group.remote.assignor", "retry.backoff.max.ms",
+		"group.remote.assignor", "retry.backoff.max.ms",
 		"security.providers", "ssl.protocol", "ssl.enabled.protocols", "ssl.provider", "ssl.cipher.suites",
 		"ssl.keymanager.algorithm", "ssl.trustmanager.algorithm", "ssl.secure.random.implementation",
 		"sasl.kerberos.service.name", "sasl.login.class", "sasl.client.callback.handler.class",
@@ -202,7 +205,12 @@ func addProducerKeys(keys map[string]setter) {
 	}
 	keys["linger.ms"] = msOpt("linger.ms", func(d time.Duration) kgo.Opt { return kgo.ProducerLinger(d) })
 	keys["retries"] = intOpt("retries", func(n int) kgo.Opt { return kgo.RecordRetries(n) })
-	keys["delivery.timeout.ms"] = msOpt("delivery.timeout.ms", func(d time.Duration) kgo.Opt { return kgo.RecordDeliveryTimeout(d) })
+	keys["delivery.timeout.ms"] = func(c *clientConfig, v string) error {
+		d, err := parseMillis("delivery.timeout.ms", v)
+		c.opts = append(c.opts, kgo.RecordDeliveryTimeout(d))
+		c.deliveryTimeout = true
+		return err
+	}
 	keys["buffer.memory"] = intOpt("buffer.memory", func(n int) kgo.Opt { return kgo.MaxBufferedBytes(n) })
 	// max.request.size caps what one produce request may carry; franz-go's
 	// nearest knob is the largest batch it builds. (batch.size is only a
@@ -270,6 +278,10 @@ func addConsumerKeys(keys map[string]setter) {
 		}
 		return checkBool("check.crcs", v)
 	}
+	keys["allow.auto.create.topics"] = func(c *clientConfig, v string) error {
+		c.autoCreate = strings.EqualFold(v, "true")
+		return checkBool("allow.auto.create.topics", v)
+	}
 	keys["exclude.internal.topics"] = func(c *clientConfig, v string) error {
 		c.excludeInternal = strings.EqualFold(v, "true")
 		return checkBool("exclude.internal.topics", v)
@@ -280,8 +292,19 @@ func addConsumerKeys(keys map[string]setter) {
 // ProducerConfig does: acks other than all turn idempotence off unless it
 // was asked for explicitly, which is then an error.
 func (c *clientConfig) finish() error {
+	// Java's clients ask the broker to create a missing topic (the broker's
+	// auto.create.topics.enable decides); franz-go does only when told to.
+	if c.role == roleConsumer && c.autoCreate {
+		c.opts = append(c.opts, kgo.AllowAutoTopicCreation())
+	}
 	if c.role != roleProducer {
 		return c.finishSecurity()
+	}
+	c.opts = append(c.opts, kgo.AllowAutoTopicCreation())
+	if !c.deliveryTimeout {
+		// Java's default delivery.timeout.ms; franz-go's is unlimited,
+		// which would leave a tool hanging on an unreachable cluster.
+		c.opts = append(c.opts, kgo.RecordDeliveryTimeout(120*time.Second))
 	}
 	idempotent := c.idempotence != "false"
 	if c.acks != "all" && c.acks != "-1" {

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 func TestConsoleProduceThenConsume(t *testing.T) {
@@ -120,5 +122,21 @@ func TestConsoleProducerUnknownConfigWarns(t *testing.T) {
 		"--producer-property", "linger.ms=0", "--compression-codec")
 	if !strings.Contains(r.stderr, "WARN The configuration 'no.such.key' was supplied but isn't a known config.") {
 		t.Fatalf("stderr = %q", r.stderr)
+	}
+}
+
+// Kafka's producer asks the broker to create a topic it does not know,
+// which a broker with auto.create.topics.enable=true (Kafka's default) does.
+func TestConsoleProducerAutoCreatesTopic(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	bs := c.ListenAddrs()[0]
+	mustRun(t, "first\n", "console-producer", "--bootstrap-server", bs, "--topic", "fresh")
+	r := mustRun(t, "", "topics", "--bootstrap-server", bs, "--list")
+	if r.stdout != "fresh\n" {
+		t.Fatalf("topics after producing: %q", r.stdout)
 	}
 }
