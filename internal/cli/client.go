@@ -288,19 +288,27 @@ func addConsumerKeys(keys map[string]setter) {
 	}
 }
 
-// finish resolves the keys that depend on each other, the way Java's
-// ProducerConfig does: acks other than all turn idempotence off unless it
-// was asked for explicitly, which is then an error.
+// finish resolves the keys that depend on each other and adds the
+// defaults in which Java's clients and franz-go differ.
 func (c *clientConfig) finish() error {
 	// Java's clients ask the broker to create a missing topic (the broker's
 	// auto.create.topics.enable decides); franz-go does only when told to.
-	if c.role == roleConsumer && c.autoCreate {
+	if c.role == roleProducer || c.role == roleConsumer && c.autoCreate {
 		c.opts = append(c.opts, kgo.AllowAutoTopicCreation())
 	}
-	if c.role != roleProducer {
-		return c.finishSecurity()
+	if c.role == roleProducer {
+		if err := c.finishProducer(); err != nil {
+			return err
+		}
 	}
-	c.opts = append(c.opts, kgo.AllowAutoTopicCreation())
+	return c.finishSecurity()
+}
+
+// finishProducer resolves acks and idempotence the way Java's
+// ProducerConfig does: acks other than all, or more than five requests in
+// flight, turn idempotence off unless it was asked for explicitly, which
+// is then an error.
+func (c *clientConfig) finishProducer() error {
 	if !c.deliveryTimeout {
 		// Java's default delivery.timeout.ms; franz-go's is unlimited,
 		// which would leave a tool hanging on an unreachable cluster.
@@ -319,25 +327,33 @@ func (c *clientConfig) finish() error {
 		}
 		idempotent = false
 	}
-	switch c.acks {
-	case "0":
-		c.opts = append(c.opts, kgo.RequiredAcks(kgo.NoAck()))
-	case "1":
-		c.opts = append(c.opts, kgo.RequiredAcks(kgo.LeaderAck()))
-	default:
-		c.opts = append(c.opts, kgo.RequiredAcks(kgo.AllISRAcks()))
-	}
-	if !idempotent && c.transactionalID == "" {
+	c.opts = append(c.opts, kgo.RequiredAcks(requiredAcks(c.acks)))
+	switch {
+	case c.transactionalID != "":
+		c.opts = append(c.opts, kgo.TransactionalID(c.transactionalID))
+	case !idempotent:
 		c.opts = append(c.opts, kgo.DisableIdempotentWrite())
 		if c.maxInFlight > 0 {
 			c.opts = append(c.opts, kgo.MaxProduceRequestsInflightPerBroker(c.maxInFlight))
 		}
 	}
-	if c.transactionalID != "" {
-		c.opts = append(c.opts, kgo.TransactionalID(c.transactionalID))
+	c.opts = append(c.opts, kgo.ProducerBatchCompression(c.codecs()...))
+	return nil
+}
+
+func requiredAcks(acks string) kgo.Acks {
+	switch acks {
+	case "0":
+		return kgo.NoAck()
+	case "1":
+		return kgo.LeaderAck()
 	}
-	// Java producers compress nothing unless told to; franz-go would
-	// otherwise default to snappy.
+	return kgo.AllISRAcks()
+}
+
+// codecs is the compression to use, with levels applied. Java producers
+// compress nothing unless told to; franz-go would default to snappy.
+func (c *clientConfig) codecs() []kgo.CompressionCodec {
 	codecs := c.compression
 	if len(codecs) == 0 {
 		codecs = []kgo.CompressionCodec{kgo.NoCompression()}
@@ -347,8 +363,7 @@ func (c *clientConfig) finish() error {
 			codecs[i] = codec.WithLevel(lvl)
 		}
 	}
-	c.opts = append(c.opts, kgo.ProducerBatchCompression(codecs...))
-	return c.finishSecurity()
+	return codecs
 }
 
 // withOpts returns the client options plus extra ones, which win.

@@ -538,6 +538,29 @@ func (r *configsRun) resourceConfigs(ctx context.Context, entity, name string, s
 	return configs, nil
 }
 
+// configAlteration sets adds and deletes dels on one config resource.
+func configAlteration(entity, name string, adds map[string]string, dels []string) kmsg.IncrementalAlterConfigsRequestResource {
+	rt, _ := resourceType(entity)
+	res := kmsg.NewIncrementalAlterConfigsRequestResource()
+	res.ResourceType, res.ResourceName = rt, name
+	keys := make([]string, 0, len(adds))
+	for k := range adds {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+		c.Name, c.Op, c.Value = k, kmsg.IncrementalAlterConfigOpSet, kmsg.StringPtr(adds[k])
+		res.Configs = append(res.Configs, c)
+	}
+	for _, d := range dels {
+		c := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+		c.Name, c.Op = d, kmsg.IncrementalAlterConfigOpDelete
+		res.Configs = append(res.Configs, c)
+	}
+	return res
+}
+
 // validateEntityName checks names the way Kafka checks them before asking
 // the cluster.
 func validateEntityName(entity, name string) error {
@@ -625,24 +648,7 @@ func (r *configsRun) alterResource(ctx context.Context, entity, name string, add
 	if len(invalid) > 0 {
 		return userErrf("Invalid config(s): %s", strings.Join(invalid, ","))
 	}
-	rt, _ := resourceType(entity)
-	res := kmsg.NewIncrementalAlterConfigsRequestResource()
-	res.ResourceType, res.ResourceName = rt, name
-	keys := make([]string, 0, len(adds))
-	for k := range adds {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		c := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
-		c.Name, c.Op, c.Value = k, kmsg.IncrementalAlterConfigOpSet, kmsg.StringPtr(adds[k])
-		res.Configs = append(res.Configs, c)
-	}
-	for _, d := range dels {
-		c := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
-		c.Name, c.Op = d, kmsg.IncrementalAlterConfigOpDelete
-		res.Configs = append(res.Configs, c)
-	}
+	res := configAlteration(entity, name, adds, dels)
 	req := kmsg.NewPtrIncrementalAlterConfigsRequest()
 	req.Resources = append(req.Resources, res)
 	resp, err := req.RequestWith(ctx, r.adm.cl)

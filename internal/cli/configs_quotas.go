@@ -247,6 +247,27 @@ func (r *configsRun) alterQuotaValues(ctx context.Context, types, names []string
 	if len(invalid) > 0 {
 		return userErrf("Invalid config(s): %s", strings.Join(invalid, ","))
 	}
+	entry, err := quotaAlteration(types, names, adds, dels)
+	if err != nil {
+		return err
+	}
+	req := kmsg.NewPtrAlterClientQuotasRequest()
+	req.Entries = append(req.Entries, entry)
+	resp, err := req.RequestWith(ctx, r.adm.cl)
+	if err != nil {
+		return err
+	}
+	for _, e := range resp.Entries {
+		if err := codeErr(e.ErrorCode, e.ErrorMessage); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// quotaAlteration sets and removes quotas of one entity; "" names the
+// default entity.
+func quotaAlteration(types, names []string, adds map[string]string, dels []string) (kmsg.AlterClientQuotasRequestEntry, error) {
 	entry := kmsg.NewAlterClientQuotasRequestEntry()
 	for i, typ := range types {
 		e := kmsg.NewAlterClientQuotasRequestEntryEntity()
@@ -264,7 +285,7 @@ func (r *configsRun) alterQuotaValues(ctx context.Context, types, names []string
 	for _, k := range keys {
 		v, err := strconv.ParseFloat(adds[k], 64)
 		if err != nil {
-			return userErrf("Cannot parse quota configuration value for %s: %s", k, adds[k])
+			return entry, userErrf("Cannot parse quota configuration value for %s: %s", k, adds[k])
 		}
 		op := kmsg.NewAlterClientQuotasRequestEntryOp()
 		op.Key, op.Value = k, v
@@ -275,18 +296,7 @@ func (r *configsRun) alterQuotaValues(ctx context.Context, types, names []string
 		op.Key, op.Remove = d, true
 		entry.Ops = append(entry.Ops, op)
 	}
-	req := kmsg.NewPtrAlterClientQuotasRequest()
-	req.Entries = append(req.Entries, entry)
-	resp, err := req.RequestWith(ctx, r.adm.cl)
-	if err != nil {
-		return err
-	}
-	for _, e := range resp.Entries {
-		if err := codeErr(e.ErrorCode, e.ErrorMessage); err != nil {
-			return err
-		}
-	}
-	return nil
+	return entry, nil
 }
 
 // scramCredential matches a SCRAM config value: [iterations=N,]password=P.

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -138,5 +140,26 @@ func TestConsoleProducerAutoCreatesTopic(t *testing.T) {
 	r := mustRun(t, "", "topics", "--bootstrap-server", bs, "--list")
 	if r.stdout != "fresh\n" {
 		t.Fatalf("topics after producing: %q", r.stdout)
+	}
+}
+
+// Ctrl-C stops a consumer that has no end of its own; it reports its count
+// and exits normally, as Kafka's does from its shutdown hook.
+func TestConsoleConsumerInterrupted(t *testing.T) {
+	bs := newCluster(t, seed(1, "live"))
+	mustRun(t, "1\n2\n3\n", "console-producer", "--bootstrap-server", bs, "--topic", "live")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"console-consumer", "--bootstrap-server", bs, "--topic", "live", "--from-beginning"}, strings.NewReader(""), &out, &errOut)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "3\n") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 || out.String() != "1\n2\n3\n" || errOut.String() != "Processed a total of 3 messages\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
 	}
 }

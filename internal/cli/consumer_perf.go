@@ -251,85 +251,93 @@ func (r *consumerPerfRun) printSummary(start, end time.Time, read, bytes int64) 
 		total.Milliseconds(), fetchMs, jfmt(mb/(float64(fetchMs)/1000), 4), jfmt(float64(read)/(float64(fetchMs)/1000), 4))
 }
 
+// dateToken is one piece of a SimpleDateFormat pattern: a run of one
+// pattern letter, or literal text.
+type dateToken struct {
+	letter byte
+	n      int
+	lit    string
+}
+
 // javaDateFormat turns a java.text.SimpleDateFormat pattern into a
 // formatter for the letters people use (y M d H h m s S a E Z), with
 // 'quoted' literals; other letters print as themselves.
 func javaDateFormat(pattern string) func(time.Time) string {
-	type token struct {
-		letter byte
-		n      int
-		lit    string
+	tokens := dateTokens(pattern)
+	return func(t time.Time) string {
+		var b strings.Builder
+		for _, tk := range tokens {
+			b.WriteString(tk.format(t))
+		}
+		return b.String()
 	}
-	var tokens []token
+}
+
+func dateTokens(pattern string) []dateToken {
+	var tokens []dateToken
 	for i := 0; i < len(pattern); {
 		c := pattern[i]
 		switch {
 		case c == '\'':
 			lit, n := quotedLiteral(pattern[i:])
-			tokens = append(tokens, token{lit: lit})
+			tokens = append(tokens, dateToken{lit: lit})
 			i += n
 		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
 			j := i
 			for j < len(pattern) && pattern[j] == c {
 				j++
 			}
-			tokens = append(tokens, token{letter: c, n: j - i})
+			tokens = append(tokens, dateToken{letter: c, n: j - i})
 			i = j
 		default:
-			tokens = append(tokens, token{lit: string(c)})
+			tokens = append(tokens, dateToken{lit: string(c)})
 			i++
 		}
 	}
-	pad := func(v, n int) string { return fmt.Sprintf("%0*d", n, v) }
-	return func(t time.Time) string {
-		var b strings.Builder
-		for _, tk := range tokens {
-			switch tk.letter {
-			case 0:
-				b.WriteString(tk.lit)
-			case 'y':
-				if tk.n == 2 {
-					b.WriteString(pad(t.Year()%100, 2))
-				} else {
-					b.WriteString(pad(t.Year(), tk.n))
-				}
-			case 'M':
-				switch {
-				case tk.n >= 4:
-					b.WriteString(t.Month().String())
-				case tk.n == 3:
-					b.WriteString(t.Month().String()[:3])
-				default:
-					b.WriteString(pad(int(t.Month()), tk.n))
-				}
-			case 'd':
-				b.WriteString(pad(t.Day(), tk.n))
-			case 'H':
-				b.WriteString(pad(t.Hour(), tk.n))
-			case 'h':
-				b.WriteString(pad((t.Hour()+11)%12+1, tk.n))
-			case 'm':
-				b.WriteString(pad(t.Minute(), tk.n))
-			case 's':
-				b.WriteString(pad(t.Second(), tk.n))
-			case 'S':
-				b.WriteString(pad(t.Nanosecond()/int(time.Millisecond), tk.n))
-			case 'a':
-				b.WriteString(t.Format("PM"))
-			case 'E':
-				if tk.n >= 4 {
-					b.WriteString(t.Weekday().String())
-				} else {
-					b.WriteString(t.Weekday().String()[:3])
-				}
-			case 'Z':
-				b.WriteString(t.Format("-0700"))
-			default:
-				b.WriteString(strings.Repeat(string(tk.letter), tk.n))
-			}
+	return tokens
+}
+
+func (tk dateToken) format(t time.Time) string {
+	pad := func(v int) string { return fmt.Sprintf("%0*d", tk.n, v) }
+	switch tk.letter {
+	case 0:
+		return tk.lit
+	case 'y':
+		if tk.n == 2 {
+			return pad(t.Year() % 100)
 		}
-		return b.String()
+		return pad(t.Year())
+	case 'M':
+		switch {
+		case tk.n >= 4:
+			return t.Month().String()
+		case tk.n == 3:
+			return t.Month().String()[:3]
+		}
+		return pad(int(t.Month()))
+	case 'd':
+		return pad(t.Day())
+	case 'H':
+		return pad(t.Hour())
+	case 'h':
+		return pad((t.Hour()+11)%12 + 1)
+	case 'm':
+		return pad(t.Minute())
+	case 's':
+		return pad(t.Second())
+	case 'S':
+		return pad(t.Nanosecond() / int(time.Millisecond))
+	case 'a':
+		return t.Format("PM")
+	case 'E':
+		if tk.n >= 4 {
+			return t.Weekday().String()
+		}
+		return t.Weekday().String()[:3]
+	case 'Z':
+		return t.Format("-0700")
 	}
+	return strings.Repeat(string(tk.letter), tk.n)
 }
 
 // quotedLiteral reads a 'quoted' SimpleDateFormat literal at the start of s,

@@ -230,30 +230,9 @@ func (o *topicsOptions) createTopic(ctx context.Context, out io.Writer, adm *adm
 	if err != nil {
 		return err
 	}
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic = o.topic
-	rt.NumPartitions, rt.ReplicationFactor = -1, -1
-	if o.hasReplicationFactor {
-		if o.replicationFactor < 1 || o.replicationFactor > 32767 {
-			return errors.New("The replication factor must be between 1 and 32767 inclusive")
-		}
-		rt.ReplicationFactor = int16(o.replicationFactor)
-	}
-	if o.hasPartitions {
-		if o.partitions < 1 {
-			return errors.New("The partitions must be greater than 0")
-		}
-		rt.NumPartitions = int32(o.partitions)
-	}
-	for i, replicas := range assignment {
-		ra := kmsg.NewCreateTopicsRequestTopicReplicaAssignment()
-		ra.Partition, ra.Replicas = int32(i), replicas
-		rt.ReplicaAssignment = append(rt.ReplicaAssignment, ra)
-	}
-	for _, kv := range configs {
-		c := kmsg.NewCreateTopicsRequestTopicConfig()
-		c.Name, c.Value = kv[0], kmsg.StringPtr(kv[1])
-		rt.Configs = append(rt.Configs, c)
+	rt, err := o.newTopic(assignment, configs)
+	if err != nil {
+		return err
 	}
 	req := kmsg.NewPtrCreateTopicsRequest()
 	req.TimeoutMillis = adm.timeoutMillis()
@@ -273,6 +252,37 @@ func (o *topicsOptions) createTopic(ctx context.Context, out io.Writer, adm *adm
 	}
 	fmt.Fprintf(out, "Created topic %s.\n", o.topic)
 	return nil
+}
+
+// newTopic is the CreateTopics entry for --create: -1 partitions or
+// replication factor asks for the cluster default.
+func (o *topicsOptions) newTopic(assignment [][]int32, configs [][2]string) (kmsg.CreateTopicsRequestTopic, error) {
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic = o.topic
+	rt.NumPartitions, rt.ReplicationFactor = -1, -1
+	if o.hasReplicationFactor {
+		if o.replicationFactor < 1 || o.replicationFactor > 32767 {
+			return rt, errors.New("The replication factor must be between 1 and 32767 inclusive")
+		}
+		rt.ReplicationFactor = int16(o.replicationFactor)
+	}
+	if o.hasPartitions {
+		if o.partitions < 1 {
+			return rt, errors.New("The partitions must be greater than 0")
+		}
+		rt.NumPartitions = int32(o.partitions)
+	}
+	for i, replicas := range assignment {
+		ra := kmsg.NewCreateTopicsRequestTopicReplicaAssignment()
+		ra.Partition, ra.Replicas = int32(i), replicas
+		rt.ReplicaAssignment = append(rt.ReplicaAssignment, ra)
+	}
+	for _, kv := range configs {
+		c := kmsg.NewCreateTopicsRequestTopicConfig()
+		c.Name, c.Value = kv[0], kmsg.StringPtr(kv[1])
+		rt.Configs = append(rt.Configs, c)
+	}
+	return rt, nil
 }
 
 // parseReplicaAssignment reads "1:2,2:3,3:1": one colon-separated broker
