@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func TestTopicsCreateListDescribeDelete(t *testing.T) {
@@ -37,6 +40,17 @@ func TestTopicsCreateListDescribeDelete(t *testing.T) {
 		if !want.MatchString(l) {
 			t.Fatalf("partition line %q", l)
 		}
+	}
+
+	// By topic id Kafka describes through Metadata, which has no ELR.
+	id := regexp.MustCompile(`TopicId: (\S+)`).FindStringSubmatch(got[0])[1]
+	r = mustRun(t, "", "topics", "--bootstrap-server", bs, "--describe", "--topic-id", id)
+	if l := lines(r.stdout); len(l) != 4 || !strings.HasPrefix(l[0], "Topic: orders\tTopicId: "+id) || !strings.HasSuffix(l[1], "\tElr: N/A\tLastKnownElr: N/A") {
+		t.Fatalf("describe by id:\n%s", r.stdout)
+	}
+	r = run(t, "", "topics", "--bootstrap-server", bs, "--describe", "--topic-id", "AAAAAAAAAAAAAAAAAAAAAQ")
+	if r.code != 1 || r.stdout != "Error while executing topic command : TopicId 'AAAAAAAAAAAAAAAAAAAAAQ' does not exist as expected\n" {
+		t.Fatalf("unknown id: %+v", r)
 	}
 
 	mustRun(t, "", "topics", "--bootstrap-server", bs, "--delete", "--topic", "payments")
@@ -121,5 +135,63 @@ func TestParseReplicaAssignment(t *testing.T) {
 	}
 	if _, err := parseReplicaAssignment("1:2,3"); err == nil || err.Error() != "Partition 1 has different replication factor: [3]" {
 		t.Fatalf("uneven: %v", err)
+	}
+}
+
+func TestDescribeReportFilters(t *testing.T) {
+	minISR := "2"
+	ti := &topicInfo{
+		name: "t",
+		configs: []kmsg.DescribeConfigsResponseResourceConfig{
+			{Name: "min.insync.replicas", Value: &minISR, Source: kmsg.ConfigSourceDynamicTopicConfig},
+		},
+		partitions: []partitionInfo{
+			{partition: 0, leader: 1, replicas: []int32{1, 2, 3}, isr: []int32{1, 2, 3}, hasElr: true},
+			{partition: 1, leader: 1, replicas: []int32{1, 2, 3}, isr: []int32{1, 2}, hasElr: true},
+			{partition: 2, leader: 9, replicas: []int32{9, 2, 3}, isr: []int32{2}},
+			{partition: 3, leader: 1, replicas: []int32{1, 2, 3, 4}, isr: []int32{1, 2, 3}, adding: []int32{4}, reassigning: true},
+		},
+	}
+	live := map[int32]bool{1: true, 2: true, 3: true}
+	cases := []struct {
+		o    topicsOptions
+		want []int
+	}{
+		{topicsOptions{underReplicated: true}, []int{1, 2}},
+		{topicsOptions{unavailable: true}, []int{2}},
+		{topicsOptions{underMinISR: true}, []int{2}},
+		{topicsOptions{atMinISR: true}, []int{1}},
+	}
+	for _, c := range cases {
+		var b strings.Builder
+		c.o.printTopic(&b, ti, live)
+		var got []int
+		for _, l := range lines(b.String()) {
+			var p int
+			if _, err := fmt.Sscanf(l[strings.Index(l, "Partition: "):], "Partition: %d", &p); err != nil {
+				t.Fatalf("line %q: %v", l, err)
+			}
+			got = append(got, p)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%+v: partitions %v, want %v\n%s", c.o, got, c.want, b.String())
+		}
+	}
+	var b strings.Builder
+	(&topicsOptions{}).printTopic(&b, ti, live)
+	out := lines(b.String())
+	if out[0] != "Topic: t\tPartitionCount: 4\tReplicationFactor: 3\tConfigs: min.insync.replicas=2" {
+		t.Errorf("header %q", out[0])
+	}
+	if out[3] != "\tTopic: t\tPartition: 2\tLeader: none\tReplicas: 9,2,3\tIsr: 2\tElr: N/A\tLastKnownElr: N/A" {
+		t.Errorf("leaderless partition %q", out[3])
+	}
+	if out[4] != "\tTopic: t\tPartition: 3\tLeader: 1\tReplicas: 1,2,3,4\tIsr: 1,2,3\tAdding Replicas: 4\tRemoving Replicas: \tElr: N/A\tLastKnownElr: N/A" {
+		t.Errorf("reassigning partition %q", out[4])
+	}
+	b.Reset()
+	(&topicsOptions{withOverrides: true}).printTopic(&b, &topicInfo{name: "plain", partitions: ti.partitions}, live)
+	if b.String() != "" {
+		t.Errorf("--topics-with-overrides printed a topic without overrides: %q", b.String())
 	}
 }
