@@ -30,6 +30,9 @@ func TestHelpOnEveryTool(t *testing.T) {
 			!strings.Contains(r.stdout, "\n--help ") || r.stderr != "" {
 			t.Errorf("%s --help: exit %d\nstdout:\n%s\nstderr:\n%s", tool, r.code, r.stdout, r.stderr)
 		}
+		if h := run(t, "", "help", tool); h.code != 0 || h.stdout != r.stdout {
+			t.Errorf("spool help %s differs from %s --help:\n%s", tool, tool, h.stdout)
+		}
 		// No arguments at all: the same text, as an error.
 		r = run(t, "", tool)
 		if r.code != 1 || !strings.HasPrefix(r.stderr, about) || r.stdout != "" {

@@ -54,7 +54,7 @@ func (t *toolEnv) usageErr(format string, args ...any) error {
 func (t *toolEnv) changed(name string) bool { return t.fs.Changed(name) }
 
 func (s toolSpec) command() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:                s.name + " [options]",
 		Short:              s.short,
 		DisableFlagParsing: true,
@@ -62,30 +62,45 @@ func (s toolSpec) command() *cobra.Command {
 			return s.execute(cmd, args)
 		},
 	}
+	// `spool help <tool>` shows what `spool <tool> --help` shows.
+	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) {
+		fs, _, _, _ := s.flagSet()
+		s.printHelp(c.OutOrStdout(), fs)
+	})
+	return cmd
+}
+
+// flagSet builds the tool's options, plus --help and --version.
+func (s toolSpec) flagSet() (fs *pflag.FlagSet, run toolFunc, help, version *bool) {
+	fs = pflag.NewFlagSet(s.name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = true
+	run = s.setup(fs)
+	help = fs.Bool("help", false, "Print usage information.")
+	version = fs.Bool("version", false, "Display Kafka version.")
+	return fs, run, help, version
+}
+
+func (s toolSpec) printHelp(w io.Writer, fs *pflag.FlagSet) {
+	fmt.Fprintln(w, s.about)
+	writeOptionTable(w, fs)
 }
 
 func (s toolSpec) execute(cmd *cobra.Command, args []string) error {
-	fs := pflag.NewFlagSet(s.name, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.SortFlags = true
-	run := s.setup(fs)
-	var help, version bool
-	fs.BoolVar(&help, "help", false, "Print usage information.")
-	fs.BoolVar(&version, "version", false, "Display Kafka version.")
+	fs, run, help, version := s.flagSet()
 
 	env := &toolEnv{name: s.name, args: args, fs: fs, stdin: cmd.InOrStdin(), stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr()}
 	if len(args) == 0 {
 		return &usageError{msg: s.about, fs: fs}
 	}
-	if err := fs.Parse(s.normalize(fs, args)); err != nil {
-		return flagError(fs, err)
-	}
+	err := fs.Parse(s.normalize(fs, args))
 	switch {
-	case help:
-		fmt.Fprintln(env.stdout, s.about)
-		writeOptionTable(env.stdout, fs)
+	case errors.Is(err, pflag.ErrHelp) || err == nil && *help: // ErrHelp: -h, which Kafka lacks
+		s.printHelp(env.stdout, fs)
 		return nil
-	case version:
+	case err != nil:
+		return flagError(fs, err)
+	case *version:
 		fmt.Fprintln(env.stdout, spoolVersion())
 		return nil
 	case fs.NArg() > 0:
