@@ -52,35 +52,36 @@ type Broker struct {
 // Start brings a node up: when it returns, the listeners accept clients.
 // The node must have the controller role; on its own it is a single-node
 // cluster.
-func Start(ctx context.Context, cfg *config.Broker, logger *slog.Logger) (b *Broker, err error) {
+func Start(ctx context.Context, cfg *config.Broker, logger *slog.Logger) (*Broker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
 	if !cfg.IsController() || !cfg.IsBroker() {
 		return nil, errors.New("process.roles must be broker,controller: separate broker and controller nodes are not supported yet")
 	}
-	b = &Broker{cfg: cfg, logger: logger, listeners: map[string]net.Addr{}}
-	defer func() {
-		if err != nil {
-			b.Close()
-		}
-	}()
+	b := &Broker{cfg: cfg, logger: logger, listeners: map[string]net.Addr{}}
 	started := time.Now()
-	if err := b.openStorage(); err != nil {
-		return nil, err
-	}
-	if err := b.openMetadata(ctx); err != nil {
-		return nil, err
-	}
-	if err := b.register(ctx); err != nil {
-		return nil, err
-	}
-	if err := b.serve(ctx); err != nil {
+	if err := b.start(ctx); err != nil {
+		// Release whatever was opened (directory locks, the quorum).
+		b.Close()
 		return nil, err
 	}
 	logger.Info("spool started", "node_id", cfg.NodeID, "cluster_id", b.clusterID,
 		"broker_epoch", b.epoch, "startup", time.Since(started).Round(time.Millisecond))
 	return b, nil
+}
+
+func (b *Broker) start(ctx context.Context) error {
+	if err := b.openStorage(); err != nil {
+		return err
+	}
+	if err := b.openMetadata(ctx); err != nil {
+		return err
+	}
+	if err := b.register(ctx); err != nil {
+		return err
+	}
+	return b.serve(ctx)
 }
 
 func (b *Broker) openStorage() error {

@@ -3,12 +3,15 @@ package broker_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/spoolhq/spool/internal/broker"
+	"github.com/spoolhq/spool/internal/config"
 	"github.com/spoolhq/spool/internal/testcluster"
 )
 
@@ -135,4 +138,20 @@ func TestFetchWaitsForData(t *testing.T) {
 	if !ok || string(r.Value) != "wake" {
 		t.Fatalf("long-polling consumer got %v", r)
 	}
+}
+
+func TestStartFailureReleasesEverything(t *testing.T) {
+	node := testcluster.Start(t, nil)
+	// A second node on the same directory and port must fail to start,
+	// cleanly, and leave the first one working.
+	props := maps.Clone(node.Props)
+	cfg, _, err := config.Parse(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := broker.Start(ctxFor(t, 10*time.Second), cfg, testcluster.Logger()); err == nil {
+		b.Close()
+		t.Fatal("a second broker started on the same directory")
+	}
+	produceAll(t, node.Client(kgo.AllowAutoTopicCreation()), "still-fine", 10)
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -172,6 +173,13 @@ func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger) (net
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
+	// Go's profiler, as Prometheus serves it on its own web port: the way to
+	// see where a broker spends its CPU.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
