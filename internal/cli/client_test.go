@@ -105,4 +105,19 @@ func TestCommandConfigSASL(t *testing.T) {
 	if r.stdout != "hello\n" {
 		t.Fatalf("consume over SASL: %q", r.stdout)
 	}
+
+	// The same with SCRAM, for a user kafka-configs creates.
+	mustRun(t, "", "configs", "--bootstrap-server", bs, "--command-config", conf, "--alter", "--entity-type", "users", "--entity-name", "bob",
+		"--add-config", "SCRAM-SHA-512=[password=bob-secret]")
+	scram := writeFile(t, "scram.properties", "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"+
+		`sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="bob" password="bob-secret";`+"\n")
+	r = mustRun(t, "", "get-offsets", "--bootstrap-server", bs, "--topic", "guarded", "--command-config", scram)
+	if r.stdout != "guarded:0:1\n" {
+		t.Fatalf("get-offsets over SCRAM: %q", r.stdout)
+	}
+	bad := writeFile(t, "bad.properties", "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"+
+		`sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="bob" password="wrong";`+"\n")
+	if r = run(t, "", "topics", "--bootstrap-server", bs, "--list", "--command-config", bad); r.code != 1 {
+		t.Fatalf("wrong password accepted: %+v", r)
+	}
 }
