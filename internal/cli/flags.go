@@ -129,17 +129,16 @@ func wrap(text string, width int) []string {
 	var lines []string
 	for _, para := range strings.Split(text, "\n") {
 		line := ""
-		limit := width
 		if len(lines) > 0 {
 			line = wrapIndent
-			limit = width
 		}
 		for _, word := range strings.Fields(para) {
-			if strings.TrimSpace(line) != "" && len(line)+1+len(word) > limit {
+			started := strings.TrimSpace(line) != ""
+			if started && len(line)+1+len(word) > width {
 				lines = append(lines, line)
-				line = wrapIndent
+				line, started = wrapIndent, false
 			}
-			if strings.TrimSpace(line) != "" {
+			if started {
 				line += " "
 			}
 			line += word

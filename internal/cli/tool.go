@@ -36,7 +36,6 @@ type toolSpec struct {
 
 // toolEnv is what a running tool sees of the world.
 type toolEnv struct {
-	name   string
 	args   []string // as given, for messages that quote the command line
 	fs     *pflag.FlagSet
 	stdin  io.Reader
@@ -89,7 +88,7 @@ func (s toolSpec) printHelp(w io.Writer, fs *pflag.FlagSet) {
 func (s toolSpec) execute(cmd *cobra.Command, args []string) error {
 	fs, run, help, version := s.flagSet()
 
-	env := &toolEnv{name: s.name, args: args, fs: fs, stdin: cmd.InOrStdin(), stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr()}
+	env := &toolEnv{args: args, fs: fs, stdin: cmd.InOrStdin(), stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr()}
 	if len(args) == 0 {
 		return &usageError{msg: s.about, fs: fs}
 	}
