@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,7 +47,9 @@ func newConsumerPerfCommand() *cobra.Command {
 func (o *consumerPerfOptions) register(fs *pflag.FlagSet) {
 	addString(fs, &o.bootstrap, "bootstrap-server", "String: server to connect to", "", "REQUIRED: The server(s) to connect to.")
 	addString(fs, &o.topic, "topic", "String: topic", "", "REQUIRED: The topic to consume from.")
-	addString(fs, &o.group, "group", "String: gid", "perf-consumer-"+strconv.Itoa(rand.IntN(100000)), "The group id to consume on.")
+	// Kafka's default is a random group; until Spool serves consumer groups
+	// the tool reads every partition directly unless a group is named.
+	addString(fs, &o.group, "group", "String: gid", "", "The group id to consume on. Without it every partition is read directly, with no group.")
 	addInt(fs, &o.fetchSize, "fetch-size", "Integer: size", 1048576, true, "The amount of data to fetch in a single request.")
 	addBool(fs, &o.fromLatest, "from-latest", "If the consumer does not already have an established offset to consume from, start with the latest message present in the log rather than the earliest message.")
 	addInt(fs, &o.socketBufferSize, "socket-buffer-size", "Integer: size", 2097152, true, "The size of the tcp RECV size.")
@@ -113,11 +114,15 @@ func (o *consumerPerfOptions) run(ctx context.Context, t *toolEnv) error {
 	metrics := newClientMetrics(p["client.id"])
 	start := time.Now()
 	r.joinStart = start
-	cl, err := kgo.NewClient(cfg.withOpts(
-		kgo.ConsumerGroup(cfg.groupID), kgo.ConsumeTopics(o.topic), kgo.WithHooks(metrics),
-		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) { r.joined() }),
-		kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { r.rebalancing() }),
-	)...)
+	opts := []kgo.Opt{kgo.ConsumeTopics(o.topic), kgo.WithHooks(metrics)}
+	if o.group != "" {
+		opts = append(opts, kgo.ConsumerGroup(cfg.groupID),
+			kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) { r.joined() }),
+			kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { r.rebalancing() }))
+	} else {
+		r.joined()
+	}
+	cl, err := kgo.NewClient(cfg.withOpts(opts...)...)
 	if err != nil {
 		return plainErr(t, err.Error())
 	}
@@ -145,7 +150,9 @@ func (o *consumerPerfOptions) props() (props, error) {
 	}
 	p = p.merge(p2, parseKeyValues(o.cmdProps))
 	p["bootstrap.servers"] = o.bootstrap
-	p["group.id"] = o.group
+	if o.group != "" {
+		p["group.id"] = o.group
+	}
 	p["receive.buffer.bytes"] = strconv.Itoa(o.socketBufferSize)
 	p["max.partition.fetch.bytes"] = strconv.Itoa(o.fetchSize)
 	p["auto.offset.reset"] = "earliest"
