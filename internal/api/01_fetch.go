@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -57,6 +58,14 @@ func (h *Handler) fetch(ctx context.Context, r *Request) (network.Reply, error) 
 	}
 	ch := make(chan *network.Response, 1)
 	go func() {
+		defer func() {
+			// A bug here must not take the broker down; the client times
+			// out and retries.
+			if p := recover(); p != nil {
+				h.log.Error("fetch long poll panicked", "panic", p, "stack", string(debug.Stack()))
+				ch <- nil
+			}
+		}()
 		ch <- h.longPoll(ctx, r, st, budget, int(req.MinBytes), wait, readCommitted)
 	}()
 	return network.Reply{Later: ch, FrameDone: true}, nil

@@ -99,7 +99,7 @@ func (b *Broker) openStorage() error {
 		if err != nil {
 			return fmt.Errorf("open log directory %s: %w", path, err)
 		}
-		if !d.HadCleanShutdown() {
+		if !d.HadCleanShutdown() && len(d.Partitions()) > 0 {
 			b.logger.Warn("log directory was not shut down cleanly; logs are recovered as they open", "dir", path)
 		}
 		b.dirs = append(b.dirs, d)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"syscall"
 	"time"
 )
@@ -81,7 +82,7 @@ func (c *conn) readLoop(ctx context.Context) error {
 		}
 		started := time.Now()
 		apiKey := int16(binary.BigEndian.Uint16(frame))
-		reply, err := c.srv.handler.Handle(ctx, &c.info, frame)
+		reply, err := c.handle(ctx, frame)
 		if err != nil {
 			return fmt.Errorf("api key %d: %w", apiKey, err)
 		}
@@ -95,6 +96,18 @@ func (c *conn) readLoop(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// handle calls the handler, turning a panic into an error that closes this
+// connection: one bad request must not take the broker down.
+func (c *conn) handle(ctx context.Context, frame []byte) (reply Reply, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("request handler panicked", "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panicked: %v", r)
+		}
+	}()
+	return c.srv.handler.Handle(ctx, &c.info, frame)
 }
 
 // writeLoop writes replies in request order. When writing fails it cancels

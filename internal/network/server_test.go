@@ -189,3 +189,32 @@ func TestFileRangesAreWrittenInPlace(t *testing.T) {
 		t.Fatalf("small range sent=%v, large range sent=%v; want copy then sendfile", h.ranges[0].sent, h.ranges[1].sent)
 	}
 }
+
+type panicHandler struct{}
+
+func (panicHandler) Handle(ctx context.Context, c *Conn, frame []byte) (Reply, error) {
+	if binary.BigEndian.Uint16(frame) == 7 {
+		panic("boom")
+	}
+	return Reply{Ready: frameResponse(append([]byte(nil), frame...))}, nil
+}
+
+func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
+	addr := startServer(t, panicHandler{}, Config{})
+	bad, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	writeFrame(t, bad, 7, "explode")
+	assertClosed(t, bad)
+	good, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	writeFrame(t, good, 0, "fine")
+	if got := readFrame(t, good); got != "fine" {
+		t.Fatalf("reply after a panic elsewhere = %q", got)
+	}
+}
