@@ -11,7 +11,7 @@ import (
 	"github.com/spoolhq/spool/internal/storage"
 )
 
-func topicConfig(t *testing.T, overrides map[string]string) config.Topic {
+func topicConfig(t testing.TB, overrides map[string]string) config.Topic {
 	t.Helper()
 	cfg, err := config.ResolveTopic(config.Layers{Topic: overrides})
 	if err != nil {
@@ -20,7 +20,7 @@ func topicConfig(t *testing.T, overrides map[string]string) config.Topic {
 	return cfg
 }
 
-func openPartition(t *testing.T, dir string, cfg config.Topic, now func() time.Time) *Partition {
+func openPartition(t testing.TB, dir string, cfg config.Topic, now func() time.Time) *Partition {
 	t.Helper()
 	log, err := storage.Open(dir, StorageConfig(cfg), storage.Options{Now: now})
 	if err != nil {
