@@ -262,7 +262,10 @@ func (b *Broker) serve(ctx context.Context) error {
 		SendBufferBytes:    int(b.cfg.SocketSendBufferBytes),
 		ReceiveBufferBytes: int(b.cfg.SocketReceiveBufferBytes),
 	}, handler, b.metrics, b.logger.With("component", "network"))
-	for _, l := range b.cfg.BrokerListeners() {
+	for _, l := range b.cfg.Listeners {
+		if b.isControllerListener(l.Name) {
+			continue
+		}
 		addr, err := b.server.Listen(l.Name, l.Addr())
 		if err != nil {
 			return err
