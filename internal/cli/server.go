@@ -1,9 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -78,7 +79,7 @@ func loadServerConfig(args, overrides []string, logger *slog.Logger) (*config.Br
 	if len(args) == 1 {
 		p, err := config.ReadProperties(args[0])
 		if err != nil {
-			if os.IsNotExist(err) {
+			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("configuration file %s does not exist", args[0])
 			}
 			return nil, err
