@@ -11,11 +11,22 @@ import (
 )
 
 // minListOffsetsVersion is the first version that may ask for each special
-// timestamp.
+// (negative) timestamp; Kafka refuses any other negative timestamp with
+// UNSUPPORTED_VERSION.
 var minListOffsetsVersion = map[int64]int16{
+	partition.LatestTimestamp:        1,
+	partition.EarliestTimestamp:      1,
 	partition.MaxTimestamp:           7,
 	partition.EarliestLocalTimestamp: 8,
 	partition.LatestTieredTimestamp:  9,
+}
+
+func timestampSupported(ts int64, version int16) bool {
+	if ts >= 0 {
+		return true
+	}
+	from, ok := minListOffsetsVersion[ts]
+	return ok && version >= from
 }
 
 func (h *Handler) listOffsets(ctx context.Context, r *Request) (network.Reply, error) {
@@ -27,25 +38,38 @@ func (h *Handler) listOffsets(ctx context.Context, r *Request) (network.Reply, e
 			seen[topicPartition{t.Topic, p.Partition}]++
 		}
 	}
+	// As Kafka, one answer per distinct partition, grouped by topic.
+	topicIndex := map[string]int{}
+	answered := map[topicPartition]bool{}
 	readCommitted := req.IsolationLevel == 1
 	for _, t := range req.Topics {
-		rt := kmsg.NewListOffsetsResponseTopic()
-		rt.Topic = t.Topic
+		i, ok := topicIndex[t.Topic]
+		if !ok {
+			i = len(resp.Topics)
+			topicIndex[t.Topic] = i
+			rt := kmsg.NewListOffsetsResponseTopic()
+			rt.Topic = t.Topic
+			resp.Topics = append(resp.Topics, rt)
+		}
 		for _, p := range t.Partitions {
+			tp := topicPartition{t.Topic, p.Partition}
+			if answered[tp] {
+				continue
+			}
+			answered[tp] = true
 			rp := kmsg.NewListOffsetsResponseTopicPartition()
 			rp.Partition = p.Partition
 			rp.Timestamp, rp.Offset, rp.LeaderEpoch = -1, -1, -1
 			switch {
-			case seen[topicPartition{t.Topic, p.Partition}] > 1:
+			case seen[tp] > 1:
 				rp.ErrorCode = kerr.InvalidRequest.Code
-			case r.Version < minListOffsetsVersion[p.Timestamp]:
+			case !timestampSupported(p.Timestamp, r.Version):
 				rp.ErrorCode = kerr.UnsupportedVersion.Code
 			default:
 				h.listPartitionOffset(&rp, t.Topic, p, readCommitted)
 			}
-			rt.Partitions = append(rt.Partitions, rp)
+			resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, rp)
 		}
-		resp.Topics = append(resp.Topics, rt)
 	}
 	return respond(r, resp)
 }
