@@ -119,6 +119,9 @@ func (o *consumerPerfOptions) run(ctx context.Context, t *toolEnv) error {
 		opts = append(opts, kgo.ConsumerGroup(cfg.groupID),
 			kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) { r.joined() }),
 			kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { r.rebalancing() }))
+		if !cfg.autoCommit {
+			opts = append(opts, kgo.DisableAutoCommit())
+		}
 	} else {
 		r.joined()
 	}
@@ -128,6 +131,11 @@ func (o *consumerPerfOptions) run(ctx context.Context, t *toolEnv) error {
 	}
 	read, bytes := r.consume(ctx, cl)
 	end := time.Now()
+	// Java's consumer commits its position on close when auto-committing;
+	// franz-go does not once OnPartitionsRevoked is set, so commit here.
+	if o.group != "" && cfg.autoCommit {
+		_ = cl.CommitUncommittedOffsets(context.WithoutCancel(ctx))
+	}
 	cl.Close()
 	if !o.detailed {
 		r.printSummary(start, end, read, bytes)
