@@ -86,7 +86,8 @@ func TestClientConfig(t *testing.T) {
 }
 
 // TestCommandConfigSASL checks that a --command-config with Kafka's SASL
-// keys reaches a broker that requires authentication.
+// keys reaches a broker that requires authentication. It runs against kfake:
+// Spool does not serve SaslHandshake/SaslAuthenticate or SCRAM credentials yet.
 func TestCommandConfigSASL(t *testing.T) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("PLAIN", "alice", "secret"), kfake.SeedTopics(1, "guarded"))
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 func TestConsoleProduceThenConsume(t *testing.T) {
@@ -54,9 +52,9 @@ func TestConsoleProducerHeaderError(t *testing.T) {
 	}
 }
 
-func TestConsoleConsumerPartitionOffsetAndGroup(t *testing.T) {
+func TestConsoleConsumerPartitionOffset(t *testing.T) {
 	bs := newCluster(t, seed(1, "t1"))
-	mustRun(t, "a\nb\nc\nd\n", "console-producer", "--bootstrap-server", bs, "--topic", "t1", "--sync", "--compression-codec", "lz4")
+	mustRun(t, "a\nb\nc\nd\n", "console-producer", "--bootstrap-server", bs, "--topic", "t1", "--sync", "--timeout", "0", "--compression-codec", "lz4")
 
 	r := mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "t1", "--partition", "0", "--offset", "2", "--max-messages", "2")
 	if r.stdout != "c\nd\n" {
@@ -66,9 +64,16 @@ func TestConsoleConsumerPartitionOffsetAndGroup(t *testing.T) {
 	if r.stdout != "a\nb\nc\nd\n" || !strings.Contains(r.stderr, "TimeoutException") || !strings.HasSuffix(r.stderr, "Processed a total of 4 messages\n") {
 		t.Fatalf("earliest with timeout: %+v", r)
 	}
+}
+
+// TestConsoleConsumerGroupResumes runs against kfake: Spool does not serve
+// consumer groups (FindCoordinator, JoinGroup, OffsetCommit, ...) yet.
+func TestConsoleConsumerGroupResumes(t *testing.T) {
+	bs := newKfakeCluster(t, seed(1, "t1"))
+	mustRun(t, "a\nb\nc\nd\n", "console-producer", "--bootstrap-server", bs, "--topic", "t1")
 
 	// A group remembers where it stopped.
-	r = mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "t1", "--group", "g1", "--from-beginning", "--max-messages", "3")
+	r := mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "t1", "--group", "g1", "--from-beginning", "--max-messages", "3")
 	if r.stdout != "a\nb\nc\n" {
 		t.Fatalf("group first run: %q", r.stdout)
 	}
@@ -128,18 +133,27 @@ func TestConsoleProducerUnknownConfigWarns(t *testing.T) {
 }
 
 // Kafka's producer asks the broker to create a topic it does not know,
-// which a broker with auto.create.topics.enable=true (Kafka's default) does.
+// which a broker with auto.create.topics.enable=true (Kafka's default) does;
+// a broker with it off leaves the topic unknown and the send fails.
 func TestConsoleProducerAutoCreatesTopic(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	bs := c.ListenAddrs()[0]
+	bs := newCluster(t)
 	mustRun(t, "first\n", "console-producer", "--bootstrap-server", bs, "--topic", "fresh")
 	r := mustRun(t, "", "topics", "--bootstrap-server", bs, "--list")
 	if r.stdout != "fresh\n" {
 		t.Fatalf("topics after producing: %q", r.stdout)
+	}
+	r = mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "fresh", "--from-beginning", "--max-messages", "1")
+	if r.stdout != "first\n" {
+		t.Fatalf("consumed %q", r.stdout)
+	}
+
+	bs = newSpoolNode(t, map[string]string{"auto.create.topics.enable": "false"}).Addr()
+	r = run(t, "lost\n", "console-producer", "--bootstrap-server", bs, "--topic", "absent", "--max-block-ms", "300")
+	if !strings.HasPrefix(r.stderr, "ERROR Error when sending message to topic absent with key: null, value: 4 bytes with error:") {
+		t.Fatalf("producing to an absent topic without auto-creation: %+v", r)
+	}
+	if r = mustRun(t, "", "topics", "--bootstrap-server", bs, "--list"); r.stdout != "\n" {
+		t.Fatalf("topic created with auto.create.topics.enable=false: %q", r.stdout)
 	}
 }
 

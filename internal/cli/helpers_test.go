@@ -3,10 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"log/slog"
-	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,8 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/spoolhq/spool/internal/broker"
-	"github.com/spoolhq/spool/internal/config"
+	"github.com/spoolhq/spool/internal/testcluster"
 )
 
 // topicSeed is a topic a test needs before it starts.
@@ -26,15 +21,38 @@ type topicSeed struct {
 
 func seed(partitions int32, topics ...string) topicSeed { return topicSeed{partitions, topics} }
 
-// newCluster starts a one-broker cluster for one test and returns its
-// bootstrap address. By default it is franz-go's fake broker (kfake); with
-// SPOOL_CLI_TEST_BROKER=spool it is Spool's own broker, in-process, so the
-// same tests check the tools against the real thing.
+// newCluster starts Spool's own broker, in-process (internal/testcluster),
+// for one test, creates the seed topics and returns the bootstrap address.
+// Every tool test whose feature Spool serves runs against it.
 func newCluster(t *testing.T, seeds ...topicSeed) string {
 	t.Helper()
-	if os.Getenv("SPOOL_CLI_TEST_BROKER") == "spool" {
-		return newSpoolCluster(t, seeds)
+	return newSpoolNode(t, nil, seeds...).Addr()
+}
+
+// newSpoolNode is newCluster that also returns the node, for tests that
+// restart it or read its log directory (node.Dir + "/data").
+func newSpoolNode(t *testing.T, props map[string]string, seeds ...topicSeed) *testcluster.Node {
+	t.Helper()
+	node := testcluster.Start(t, props)
+	adm := node.Admin()
+	for _, s := range seeds {
+		resp, err := adm.CreateTopics(t.Context(), s.partitions, 1, nil, s.topics...)
+		if err == nil {
+			err = resp.Error()
+		}
+		if err != nil {
+			t.Fatalf("seed topics %v: %v", s.topics, err)
+		}
 	}
+	return node
+}
+
+// newKfakeCluster starts franz-go's fake broker (kfake) instead. It is only
+// for tools whose broker side Spool does not serve yet: consumer groups,
+// transactions, client quotas, SCRAM credentials and SASL. Each caller says
+// which of those it needs; move it to newCluster when Spool serves it.
+func newKfakeCluster(t *testing.T, seeds ...topicSeed) string {
+	t.Helper()
 	opts := []kfake.Opt{kfake.NumBrokers(1)}
 	for _, s := range seeds {
 		opts = append(opts, kfake.SeedTopics(s.partitions, s.topics...))
@@ -45,48 +63,6 @@ func newCluster(t *testing.T, seeds ...topicSeed) string {
 	}
 	t.Cleanup(c.Close)
 	return c.ListenAddrs()[0]
-}
-
-// onKfake reports whether the tests run against kfake, for the few
-// answers where kfake differs from Kafka.
-func onKfake() bool { return os.Getenv("SPOOL_CLI_TEST_BROKER") != "spool" }
-
-func newSpoolCluster(t *testing.T, seeds []topicSeed) string {
-	t.Helper()
-	client, controller := freePort(t), freePort(t)
-	cfg, _, err := config.Parse(map[string]string{
-		"node.id":                  "1",
-		"listeners":                "PLAINTEXT://127.0.0.1:" + client + ",CONTROLLER://127.0.0.1:" + controller,
-		"advertised.listeners":     "PLAINTEXT://127.0.0.1:" + client,
-		"controller.quorum.voters": "1@127.0.0.1:" + controller,
-		"log.dirs":                 t.TempDir(),
-	})
-	if err != nil {
-		t.Fatalf("spool config: %v", err)
-	}
-	b, err := broker.Start(t.Context(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("start spool: %v", err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	bs := "127.0.0.1:" + client
-	for _, s := range seeds {
-		for _, topic := range s.topics {
-			mustRun(t, "", "topics", "--bootstrap-server", bs, "--create", "--topic", topic, "--partitions", fmt.Sprint(s.partitions))
-		}
-	}
-	return bs
-}
-
-// freePort finds a port nothing listens on; the broker binds it right after.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }
 
 // result is what one run of the command line produced.

@@ -43,8 +43,11 @@ func TestProducerPerf(t *testing.T) {
 	}
 }
 
+// TestProducerPerfTransactions runs against kfake: Spool does not serve
+// transactions (AddPartitionsToTxn, EndTxn, FindCoordinator for a
+// transactional id) yet.
 func TestProducerPerfTransactions(t *testing.T) {
-	bs := newCluster(t, seed(1, "perf"))
+	bs := newKfakeCluster(t, seed(1, "perf"))
 	r := mustRun(t, "", "producer-perf-test", "--topic", "perf", "--num-records", "20", "--record-size", "10",
 		"--throughput", "-1", "--bootstrap-server", bs, "--transaction-duration-ms", "5")
 	if m := perfTotal.FindStringSubmatch(lines(r.stdout)[0]); m == nil || m[1] != "20" {
@@ -96,10 +99,29 @@ func TestConsumerPerf(t *testing.T) {
 		t.Fatalf("metrics:\n%s", r.stdout)
 	}
 
-	r = mustRun(t, "", "consumer-perf-test", "--bootstrap-server", bs, "--topic", "perf", "--messages", "500", "--timeout", "200",
-		"--hide-header", "--group", "g2")
+	r = mustRun(t, "", "consumer-perf-test", "--bootstrap-server", bs, "--topic", "perf", "--messages", "500", "--timeout", "200", "--hide-header")
 	if !strings.HasPrefix(r.stdout, "WARNING: Exiting before consuming the expected number of messages: timeout (200 ms) exceeded.") {
 		t.Fatalf("timeout run:\n%s", r.stdout)
+	}
+	if got := lines(r.stdout); len(got) != 2 || !strings.Contains(got[1], ", 100, ") {
+		t.Fatalf("timeout run should report the 100 records it read:\n%s", r.stdout)
+	}
+}
+
+// TestConsumerPerfGroup runs against kfake: Spool does not serve consumer
+// groups yet. With --group the tool joins the group and commits, so a second
+// run of the same group finds nothing left to read.
+func TestConsumerPerfGroup(t *testing.T) {
+	bs := newKfakeCluster(t, seed(2, "perf"))
+	mustRun(t, "", "producer-perf-test", "--topic", "perf", "--num-records", "50", "--record-size", "10",
+		"--throughput", "-1", "--producer-props", "bootstrap.servers="+bs)
+	r := mustRun(t, "", "consumer-perf-test", "--bootstrap-server", bs, "--topic", "perf", "--messages", "50", "--group", "g2", "--hide-header")
+	if got := lines(r.stdout); len(got) != 1 || !strings.Contains(got[0], ", 50, ") {
+		t.Fatalf("group run:\n%s", r.stdout)
+	}
+	r = mustRun(t, "", "consumer-perf-test", "--bootstrap-server", bs, "--topic", "perf", "--messages", "1", "--timeout", "300", "--group", "g2", "--hide-header")
+	if !strings.HasPrefix(r.stdout, "WARNING: Exiting before consuming the expected number of messages: timeout (300 ms) exceeded.") {
+		t.Fatalf("second group run:\n%s", r.stdout)
 	}
 }
 

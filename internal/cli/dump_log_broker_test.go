@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// dumpedBatch is what dump-log printed for one batch.
+type dumpedBatch struct {
+	base, last, pid, lastSeq, pos, size int64
+	codec                               string
+}
+
+var batchLine = regexp.MustCompile(`^baseOffset: (\d+) lastOffset: (\d+) count: \d+ baseSequence: -?\d+ lastSequence: (-?\d+) producerId: (-?\d+) ` +
+	`producerEpoch: 0 partitionLeaderEpoch: 0 isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty ` +
+	`position: (\d+) CreateTime: \d+ size: (\d+) magic: 2 compresscodec: (\w+) crc: \d+ isvalid: true$`)
+
+// TestDumpLogBrokerSegments dumps the files Spool's broker wrote for a
+// partition: the segment, its indexes and the producer-state snapshot of a
+// clean shutdown, and checks them against what was produced and each other.
+func TestDumpLogBrokerSegments(t *testing.T) {
+	// Index every batch after the first, as Kafka does with interval 0.
+	node := newSpoolNode(t, map[string]string{"log.index.interval.bytes": "0"}, seed(1, "dl"))
+	bs := node.Addr()
+	// franz-go sends a batch uncompressed when compressing would not shrink
+	// it, so the gzip batch needs a compressible value.
+	long := strings.Repeat("spool", 40)
+	mustRun(t, "k1\tv1\nk2\tv2\n", "console-producer", "--bootstrap-server", bs, "--topic", "dl", "--property", "parse.key=true")
+	mustRun(t, long+"\n", "console-producer", "--bootstrap-server", bs, "--topic", "dl", "--compression-codec", "gzip")
+	mustRun(t, "v4\nv5\n", "console-producer", "--bootstrap-server", bs, "--topic", "dl", "--sync", "--timeout", "0")
+	node.Stop() // a clean shutdown writes the indexes and the snapshot
+	dir := filepath.Join(node.Dir, "data", "dl-0")
+
+	seg := filepath.Join(dir, "00000000000000000000.log")
+	r := mustRun(t, "", "dump-log", "--files", seg, "--print-data-log")
+	got := lines(r.stdout)
+	records := []string{
+		`^\| offset: 0 CreateTime: \d+ keySize: 2 valueSize: 2 sequence: 0 headerKeys: \[\] key: k1 payload: v1$`,
+		`^\| offset: 1 CreateTime: \d+ keySize: 2 valueSize: 2 sequence: 1 headerKeys: \[\] key: k2 payload: v2$`,
+		`^\| offset: 2 CreateTime: \d+ keySize: -1 valueSize: 200 sequence: 0 headerKeys: \[\] payload: ` + long + `$`,
+		`^\| offset: 3 CreateTime: \d+ keySize: -1 valueSize: 2 sequence: 0 headerKeys: \[\] payload: v4$`,
+		`^\| offset: 4 CreateTime: \d+ keySize: -1 valueSize: 2 sequence: 1 headerKeys: \[\] payload: v5$`,
+	}
+	if len(got) != 2+4+len(records) || got[0] != "Dumping "+seg || got[1] != "Log starting offset: 0" || r.stderr != "" {
+		t.Fatalf("segment dump:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	var batches []dumpedBatch
+	rec := 0
+	for _, l := range got[2:] {
+		if m := batchLine.FindStringSubmatch(l); m != nil {
+			n := func(i int) int64 { v, _ := strconv.ParseInt(m[i], 10, 64); return v }
+			batches = append(batches, dumpedBatch{base: n(1), last: n(2), lastSeq: n(3), pid: n(4), pos: n(5), size: n(6), codec: m[7]})
+			continue
+		}
+		if rec == len(records) || !regexp.MustCompile(records[rec]).MatchString(l) {
+			t.Fatalf("unexpected line %q in:\n%s", l, r.stdout)
+		}
+		rec++
+	}
+	// One batch per producer run, the --sync run one per line, each from
+	// its own idempotent producer, laid out back to back.
+	want := []dumpedBatch{{base: 0, last: 1, lastSeq: 1, codec: "none"}, {base: 2, last: 2, lastSeq: 0, codec: "gzip"},
+		{base: 3, last: 3, lastSeq: 0, codec: "none"}, {base: 4, last: 4, lastSeq: 1, codec: "none"}}
+	if len(batches) != len(want) {
+		t.Fatalf("%d batches:\n%s", len(batches), r.stdout)
+	}
+	var pos int64
+	for i, b := range batches {
+		w := want[i]
+		if b.base != w.base || b.last != w.last || b.lastSeq != w.lastSeq || b.codec != w.codec || b.pos != pos || b.pid < 0 {
+			t.Fatalf("batch %d = %+v, want %+v at position %d:\n%s", i, b, w, pos, r.stdout)
+		}
+		pos += b.size
+	}
+	if p := batches; p[0].pid == p[1].pid || p[1].pid == p[2].pid || p[0].pid == p[2].pid || p[2].pid != p[3].pid {
+		t.Fatalf("producer ids %d %d %d %d: want one per run", p[0].pid, p[1].pid, p[2].pid, p[3].pid)
+	}
+
+	checkBrokerIndexes(t, dir, batches)
+
+	// The snapshot at the log end has each producer's last batch.
+	snap := filepath.Join(dir, "00000000000000000005.snapshot")
+	r = mustRun(t, "", "dump-log", "--files", snap)
+	wantSnap := "Dumping " + snap + "\n"
+	for _, b := range []dumpedBatch{batches[0], batches[1], batches[3]} {
+		wantSnap += fmt.Sprintf(`producerId: %d producerEpoch: 0 coordinatorEpoch: -1 currentTxnFirstOffset: OptionalLong.empty lastTimestamp: \d+ `+
+			`firstSequence: %d lastSequence: %d lastOffset: %d offsetDelta: %d timestamp: \d+\n`, b.pid, b.lastSeq-(b.last-b.base), b.lastSeq, b.last, b.last-b.base)
+	}
+	if !regexp.MustCompile(`^` + wantSnap + `$`).MatchString(r.stdout) {
+		t.Fatalf("snapshot dump:\n%s\nwant:\n%s", r.stdout, wantSnap)
+	}
+}
+
+// checkBrokerIndexes checks that every offset and time index entry the
+// broker wrote points at a batch of the segment, and that dump-log's own
+// checks find nothing wrong.
+func checkBrokerIndexes(t *testing.T, dir string, batches []dumpedBatch) {
+	t.Helper()
+	idx := filepath.Join(dir, "00000000000000000000.index")
+	r := mustRun(t, "", "dump-log", "--files", idx)
+	entries := lines(r.stdout)
+	if len(entries) < 2 || entries[0] != "Dumping "+idx || r.stderr != "" {
+		t.Fatalf("index dump:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	for _, e := range entries[1:] {
+		var off, pos int64
+		if _, err := fmt.Sscanf(e, "offset: %d position: %d", &off, &pos); err != nil {
+			t.Fatalf("index line %q: %v", e, err)
+		}
+		found := false
+		for _, b := range batches {
+			found = found || b.pos == pos && off >= b.base && off <= b.last
+		}
+		if !found {
+			t.Errorf("index entry %q points at no batch", e)
+		}
+	}
+	tidx := filepath.Join(dir, "00000000000000000000.timeindex")
+	for _, f := range []string{idx, tidx} {
+		r = mustRun(t, "", "dump-log", "--files", f, "--verify-index-only")
+		if r.stdout != "Dumping "+f+"\n" || r.stderr != "" {
+			t.Errorf("verify %s: %+v", filepath.Base(f), r)
+		}
+		r = mustRun(t, "", "dump-log", "--files", f, "--index-sanity-check")
+		if r.stdout != "Dumping "+f+"\n"+f+" passed sanity check.\n" {
+			t.Errorf("sanity check %s: %+v", filepath.Base(f), r)
+		}
+	}
+	r = mustRun(t, "", "dump-log", "--files", tidx)
+	if l := lines(r.stdout); len(l) < 2 || !regexp.MustCompile(`^timestamp: \d+ offset: [34]$`).MatchString(l[len(l)-1]) {
+		t.Fatalf("time index dump:\n%s", r.stdout)
+	}
+}
