@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -16,20 +17,26 @@ import (
 const authorizedOpsUnset = -2147483648
 
 // Without ACLs every client may do everything a resource supports; these
-// are the bit sets of Kafka's AclOperation codes each resource type allows.
+// are the bit sets of Kafka's AclOperation codes each resource type allows
+// (AclEntry.supportedOperations).
 const (
 	topicOperations   = 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11 // READ..ALTER_CONFIGS
-	clusterOperations = 1<<5 | 1<<7 | 1<<8 | 1<<9 | 1<<10 | 1<<11 | 1<<12 | 1<<13 | 1<<14
+	clusterOperations = 1<<5 | 1<<7 | 1<<8 | 1<<9 | 1<<10 | 1<<11 | 1<<12       // CREATE, ALTER..IDEMPOTENT_WRITE
 )
 
 func (h *Handler) metadata(ctx context.Context, r *Request) (network.Reply, error) {
 	req := r.Body.(*kmsg.MetadataRequest)
 	resp := req.ResponseKind().(*kmsg.MetadataResponse)
-	img := h.Image()
 	all := req.Topics == nil || (r.Version == 0 && len(req.Topics) == 0)
+	if !all && r.Version < 12 && namesTopicsByID(req.Topics) {
+		// Versions 10 and 11 carry topic ids, but Kafka refuses them.
+		return respond(r, metadataError(req, kerr.InvalidRequest.Code))
+	}
+	topics := distinctTopics(req.Topics)
+	img := h.Image()
 	autoCreate := h.Config.AutoCreateTopics && (r.Version < 4 || req.AllowAutoTopicCreation)
 	if !all {
-		img = h.autoCreateTopics(ctx, img, req.Topics, autoCreate)
+		img = h.autoCreateTopics(ctx, img, topics, autoCreate)
 	}
 	resp.Brokers = brokersFor(img, r.Conn.Listener)
 	resp.ClusterID = ptr(img.ClusterID())
@@ -47,10 +54,62 @@ func (h *Handler) metadata(ctx context.Context, r *Request) (network.Reply, erro
 		}
 		return respond(r, resp)
 	}
-	for _, rt := range req.Topics {
+	for _, rt := range topics {
 		resp.Topics = append(resp.Topics, h.requestedTopic(img, rt, autoCreate, topicOps))
 	}
 	return respond(r, resp)
+}
+
+func namesTopicsByID(topics []kmsg.MetadataRequestTopic) bool {
+	return slices.ContainsFunc(topics, func(t kmsg.MetadataRequestTopic) bool {
+		return t.Topic == nil || t.TopicID != [16]byte{}
+	})
+}
+
+// distinctTopics is the request's topics as Kafka reads them: each name or
+// id once and, when any topic is named by id, only the ids.
+func distinctTopics(topics []kmsg.MetadataRequestTopic) []kmsg.MetadataRequestTopic {
+	byID := slices.ContainsFunc(topics, func(t kmsg.MetadataRequestTopic) bool { return t.TopicID != [16]byte{} })
+	names, ids := map[string]bool{}, map[[16]byte]bool{}
+	var out []kmsg.MetadataRequestTopic
+	for _, t := range topics {
+		switch {
+		case byID:
+			if t.TopicID == [16]byte{} || ids[t.TopicID] {
+				continue
+			}
+			ids[t.TopicID] = true
+			t.Topic = nil
+		case t.Topic == nil:
+			if ids[t.TopicID] {
+				continue
+			}
+			ids[t.TopicID] = true
+		default:
+			if names[*t.Topic] {
+				continue
+			}
+			names[*t.Topic] = true
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// metadataError is Kafka's answer to a Metadata request refused as a whole:
+// every requested topic with the error, and nothing else.
+func metadataError(req *kmsg.MetadataRequest, code int16) *kmsg.MetadataResponse {
+	resp := req.ResponseKind().(*kmsg.MetadataResponse)
+	resp.ControllerID = -1
+	for _, rt := range req.Topics {
+		out := kmsg.NewMetadataResponseTopic()
+		out.Topic, out.TopicID, out.ErrorCode = ptr(""), rt.TopicID, code
+		if rt.Topic != nil {
+			out.Topic = ptr(*rt.Topic)
+		}
+		resp.Topics = append(resp.Topics, out)
+	}
+	return resp
 }
 
 // autoCreateTopics creates the requested topics that do not exist, with the
@@ -92,10 +151,15 @@ func (h *Handler) requestedTopic(img *metadata.Image, rt kmsg.MetadataRequestTop
 	out := kmsg.NewMetadataResponseTopic()
 	out.Topic, out.TopicID = rt.Topic, rt.TopicID
 	out.AuthorizedOperations = authorizedOpsUnset
+	if rt.Topic != nil {
+		// Kafka describes a missing name as it would the topic.
+		out.AuthorizedOperations = topicOps
+		out.IsInternal = controller.IsInternalTopic(*rt.Topic)
+	}
 	switch {
 	case rt.Topic == nil:
 		out.ErrorCode = kerr.UnknownTopicID.Code
-	case autoCreate && !validTopicName(*rt.Topic):
+	case !validTopicName(*rt.Topic):
 		out.ErrorCode = kerr.InvalidTopicException.Code
 	case autoCreate:
 		// Creation was asked for but did not happen (yet); the client
