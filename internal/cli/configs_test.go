@@ -79,6 +79,20 @@ func TestConfigsAddConfigFileAndBrokers(t *testing.T) {
 	}
 }
 
+// Kafka's tool checks logger names against the broker's list before it
+// alters anything.
+func TestConfigsBrokerLoggers(t *testing.T) {
+	bs := newCluster(t)
+	r := mustRun(t, "", "configs", "--bootstrap-server", bs, "--describe", "--entity-type", "broker-loggers", "--entity-name", "1")
+	if !strings.HasPrefix(r.stdout, "Dynamic configs for broker-logger 1 are:\n") || r.stderr != "" {
+		t.Fatalf("describe: %+v", r)
+	}
+	r = run(t, "", "configs", "--bootstrap-server", bs, "--alter", "--entity-type", "broker-loggers", "--entity-name", "1", "--add-config", "no.such.logger=DEBUG")
+	if r.code != 1 || r.stderr != "Invalid broker logger(s): no.such.logger\n" {
+		t.Fatalf("alter of an unknown logger: %+v", r)
+	}
+}
+
 // TestConfigsQuotas runs against kfake: Spool does not serve client quotas
 // (DescribeClientQuotas, AlterClientQuotas) or SCRAM credentials
 // (DescribeUserScramCredentials, AlterUserScramCredentials) yet.
