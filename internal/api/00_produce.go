@@ -8,9 +8,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/spoolhq/spool/internal/controller"
 	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/network"
 	"github.com/spoolhq/spool/internal/partition"
+	"github.com/spoolhq/spool/internal/producerstate"
 	"github.com/spoolhq/spool/internal/record"
 	"github.com/spoolhq/spool/internal/replica"
 )
@@ -19,6 +21,7 @@ func (h *Handler) produce(ctx context.Context, r *Request) (network.Reply, error
 	req := r.Body.(*kmsg.ProduceRequest)
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
 	validAcks := req.Acks == -1 || req.Acks == 0 || req.Acks == 1
+	internalAllowed := r.ClientID == adminClientID
 	failed := false
 	for i := range req.Topics {
 		rt := &req.Topics[i]
@@ -29,15 +32,21 @@ func (h *Handler) produce(ctx context.Context, r *Request) (network.Reply, error
 			op := &out.Partitions[j]
 			*op = kmsg.NewProduceResponseTopicPartition()
 			op.Partition = rt.Partitions[j].Partition
-			var err error
-			if !validAcks {
+			p, t, err := h.producePartition(r.Version, rt, rt.Partitions[j].Partition)
+			// Kafka's order: the partition must exist, then acks must be
+			// valid, then internal topics are refused to clients.
+			switch {
+			case err != nil:
+			case !validAcks:
 				err = errInvalidAcks
-			} else {
-				err = h.appendPartition(r.Version, req.Acks, rt, &rt.Partitions[j], op)
+			case !internalAllowed && controller.IsInternalTopic(p.Topic()):
+				err = errInternalTopic
+			default:
+				err = h.appendPartition(r.Version, req.Acks, p, t, &rt.Partitions[j], op)
 			}
 			if err != nil {
 				failed = true
-				fillProduceError(op, err)
+				fillProduceError(op, err, p)
 			}
 		}
 		resp.Topics = append(resp.Topics, out)
@@ -55,22 +64,23 @@ func (h *Handler) produce(ctx context.Context, r *Request) (network.Reply, error
 	return reply, err
 }
 
-var errInvalidAcks = errors.New("acks must be -1, 0 or 1")
+// adminClientID is the client id Kafka lets write to internal topics
+// (AdminUtils.ADMIN_CLIENT_ID).
+const adminClientID = "__admin_client"
 
-func (h *Handler) appendPartition(version, acks int16, rt *kmsg.ProduceRequestTopic, rp *kmsg.ProduceRequestTopicPartition, op *kmsg.ProduceResponseTopicPartition) error {
-	var (
-		p   *partition.Partition
-		t   *replica.Topic
-		err error
-	)
+var (
+	errInvalidAcks   = errors.New("acks must be -1, 0 or 1")
+	errInternalTopic = errors.New("cannot append to an internal topic")
+)
+
+func (h *Handler) producePartition(version int16, rt *kmsg.ProduceRequestTopic, index int32) (*partition.Partition, *replica.Topic, error) {
 	if version >= 13 {
-		p, t, err = h.Replicas.PartitionByID(metadata.TopicID(rt.TopicID), rp.Partition)
-	} else {
-		p, t, err = h.Replicas.Partition(rt.Topic, rp.Partition)
+		return h.Replicas.PartitionByID(metadata.TopicID(rt.TopicID), index)
 	}
-	if err != nil {
-		return err
-	}
+	return h.Replicas.Partition(rt.Topic, index)
+}
+
+func (h *Handler) appendPartition(version, acks int16, p *partition.Partition, t *replica.Topic, rp *kmsg.ProduceRequestTopicPartition, op *kmsg.ProduceResponseTopicPartition) error {
 	res, err := p.AppendRecords(rp.Records, partition.AppendOptions{Acks: acks, DenyZstd: version < 7})
 	if err != nil {
 		return err
@@ -83,17 +93,24 @@ func (h *Handler) appendPartition(version, acks int16, rt *kmsg.ProduceRequestTo
 	return nil
 }
 
-func fillProduceError(op *kmsg.ProduceResponseTopicPartition, err error) {
-	if errors.Is(err, errInvalidAcks) {
+// fillProduceError answers a refused partition as Kafka does: an error
+// message and record errors only for problems with individual records, and
+// the log start offset for the refusals Kafka makes while appending
+// (record errors, producer sequence and epoch checks).
+func fillProduceError(op *kmsg.ProduceResponseTopicPartition, err error, p *partition.Partition) {
+	switch {
+	case errors.Is(err, errInvalidAcks):
 		op.ErrorCode = kerr.InvalidRequiredAcks.Code
-	} else {
+	case errors.Is(err, errInternalTopic):
+		op.ErrorCode = kerr.InvalidTopicException.Code
+	default:
 		op.ErrorCode = errorCode(err)
 	}
 	op.BaseOffset, op.LogAppendTime, op.LogStartOffset = -1, -1, -1
-	msg := err.Error()
-	op.ErrorMessage = &msg
 	var re *record.RecordErrors
 	if errors.As(err, &re) {
+		msg := re.Error()
+		op.ErrorMessage = &msg
 		for _, e := range re.Records {
 			out := kmsg.NewProduceResponseTopicPartitionErrorRecord()
 			out.RelativeOffset = e.Index
@@ -101,6 +118,9 @@ func fillProduceError(op *kmsg.ProduceResponseTopicPartition, err error) {
 			out.ErrorMessage = &m
 			op.ErrorRecords = append(op.ErrorRecords, out)
 		}
+	}
+	if re != nil || errors.Is(err, producerstate.ErrOutOfOrderSequence) || errors.Is(err, producerstate.ErrInvalidProducerEpoch) {
+		op.LogStartOffset = p.LogStartOffset()
 	}
 }
 

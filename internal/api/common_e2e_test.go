@@ -95,10 +95,15 @@ func produceRequest(v, acks int16, topic string, id [16]byte, partition int32, r
 	return req
 }
 
-// produce sends records to one partition and returns its answer.
+// produce sends records to one partition and returns its answer; at v13
+// it names the topic by its id.
 func (tb *testBroker) produce(v, acks int16, topic string, partition int32, records []byte) kmsg.ProduceResponseTopicPartition {
 	tb.t.Helper()
-	return tb.produceReq(produceRequest(v, acks, topic, [16]byte{}, partition, records))
+	var id [16]byte
+	if v >= 13 {
+		id = tb.topicMetadata(topic).TopicID
+	}
+	return tb.produceReq(produceRequest(v, acks, topic, id, partition, records))
 }
 
 func (tb *testBroker) produceReq(req *kmsg.ProduceRequest) kmsg.ProduceResponseTopicPartition {
