@@ -64,7 +64,7 @@ func (h *Handler) createdTopic(img *metadata.Image, res controller.CreateTopicRe
 	for k, v := range requested {
 		overrides[k] = *v // a created topic has no null config values
 	}
-	for _, e := range config.DescribeTopic(h.configLayers(img, overrides), nil, false) {
+	for _, e := range config.DescribeCreatedTopic(h.configLayers(img, overrides)) {
 		c := kmsg.NewCreateTopicsResponseTopicConfig()
 		c.Name, c.Value, c.ReadOnly, c.IsSensitive = e.Name, e.Value, e.ReadOnly, e.Sensitive
 		c.Source = int8(e.Source)

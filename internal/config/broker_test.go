@@ -256,24 +256,24 @@ func TestMultiNodeWarnsAboutSingleNodeDefaults(t *testing.T) {
 
 func TestBadValues(t *testing.T) {
 	tests := []struct{ key, value, want string }{
-		{"log.segment.bytes", "abc", `invalid value "abc" for log.segment.bytes: not an integer`},
-		{"log.segment.bytes", "1000", `invalid value "1000" for log.segment.bytes: must be at least 1048576`},
-		{"num.partitions", "0", `invalid value "0" for num.partitions: must be at least 1`},
-		{"num.partitions", "99999999999", `invalid value "99999999999" for num.partitions: out of range [-2147483648, 2147483647]`},
-		{"auto.create.topics.enable", "yes", `invalid value "yes" for auto.create.topics.enable: not a boolean (expected true or false)`},
-		{"compression.type", "GZIP", `invalid value "GZIP" for compression.type: must be one of: uncompressed, zstd, lz4, snappy, gzip, producer`},
-		{"log.message.timestamp.type", "Append", `invalid value "Append" for log.message.timestamp.type: must be one of: CreateTime, LogAppendTime`},
-		{"log.cleanup.policy", "compact,foo", `invalid value "compact,foo" for log.cleanup.policy: "foo" is not one of: compact, delete`},
-		{"log.cleaner.min.cleanable.ratio", "1.5", `invalid value "1.5" for log.cleaner.min.cleanable.ratio: must be between 0.0 and 1.0`},
-		{"log.cleaner.io.buffer.load.factor", "x", `invalid value "x" for log.cleaner.io.buffer.load.factor: not a number`},
-		{"compression.zstd.level", "23", `invalid value "23" for compression.zstd.level: must be between -131072 and 22`},
-		{"process.roles", "broker,zookeeper", `invalid value "broker,zookeeper" for process.roles: "zookeeper" is not one of: broker, controller`},
-		{"listeners", "PLAINTEXT:/9092", `invalid value "PLAINTEXT:/9092" for listeners: cannot parse "PLAINTEXT:/9092" as NAME://host:port`},
-		{"controller.quorum.voters", "1@localhost", `invalid value "1@localhost" for controller.quorum.voters: cannot parse "1@localhost": each entry should be in the form {id}@{host}:{port}`},
-		{"listener.security.protocol.map", "PLAINTEXT:TLS", `invalid value "PLAINTEXT:TLS" for listener.security.protocol.map: invalid security protocol "TLS" for listener PLAINTEXT`},
-		{"spool.metrics.address", "9644", `invalid value "9644" for spool.metrics.address: not a host:port address`},
-		{"log.roll.ms", "0", `invalid value "0" for log.roll.ms: must be at least 1`},
-		{"log.retention.hours", "x", `invalid value "x" for log.retention.hours: not an integer`},
+		{"log.segment.bytes", "abc", `Invalid value abc for configuration log.segment.bytes: Not a number of type INT`},
+		{"log.segment.bytes", "1000", `Invalid value 1000 for configuration log.segment.bytes: Value must be at least 1048576`},
+		{"num.partitions", "0", `Invalid value 0 for configuration num.partitions: Value must be at least 1`},
+		{"num.partitions", "99999999999", `Invalid value 99999999999 for configuration num.partitions: Not a number of type INT`},
+		{"auto.create.topics.enable", "yes", `Invalid value yes for configuration auto.create.topics.enable: Expected value to be either true or false`},
+		{"compression.type", "GZIP", `Invalid value GZIP for configuration compression.type: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer`},
+		{"log.message.timestamp.type", "Append", `Invalid value Append for configuration log.message.timestamp.type: String must be one of: CreateTime, LogAppendTime`},
+		{"log.cleanup.policy", "compact,foo", `Invalid value compact,foo for configuration log.cleanup.policy: "foo" is not one of: compact, delete`},
+		{"log.cleaner.min.cleanable.ratio", "1.5", `Invalid value 1.5 for configuration log.cleaner.min.cleanable.ratio: Value must be no more than 1.0`},
+		{"log.cleaner.io.buffer.load.factor", "x", `Invalid value x for configuration log.cleaner.io.buffer.load.factor: Not a number of type DOUBLE`},
+		{"compression.zstd.level", "23", `Invalid value 23 for configuration compression.zstd.level: Value must be no more than 22`},
+		{"process.roles", "broker,zookeeper", `Invalid value broker,zookeeper for configuration process.roles: "zookeeper" is not one of: broker, controller`},
+		{"listeners", "PLAINTEXT:/9092", `Invalid value PLAINTEXT:/9092 for configuration listeners: cannot parse "PLAINTEXT:/9092" as NAME://host:port`},
+		{"controller.quorum.voters", "1@localhost", `Invalid value 1@localhost for configuration controller.quorum.voters: cannot parse "1@localhost": each entry should be in the form {id}@{host}:{port}`},
+		{"listener.security.protocol.map", "PLAINTEXT:TLS", `Invalid value PLAINTEXT:TLS for configuration listener.security.protocol.map: invalid security protocol "TLS" for listener PLAINTEXT`},
+		{"spool.metrics.address", "9644", `Invalid value 9644 for configuration spool.metrics.address: not a host:port address`},
+		{"log.roll.ms", "0", `Invalid value 0 for configuration log.roll.ms: Value must be at least 1`},
+		{"log.retention.hours", "x", `Invalid value x for configuration log.retention.hours: Not a number of type INT`},
 	}
 	for _, tt := range tests {
 		_, _, err := Parse(map[string]string{tt.key: tt.value})
@@ -377,7 +377,7 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := Load(bad)
-	if err == nil || err.Error() != "load "+bad+`: invalid value "many" for num.partitions: not an integer` {
+	if err == nil || err.Error() != "load "+bad+": Invalid value many for configuration num.partitions: Not a number of type INT" {
 		t.Errorf("bad value: %v", err)
 	}
 	expand := filepath.Join(dir, "expand.properties")

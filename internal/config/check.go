@@ -27,7 +27,7 @@ func asInt64(v any) (int64, bool) {
 func atLeast(min int64) check {
 	return func(v any) string {
 		if n, ok := asInt64(v); ok && n < min {
-			return fmt.Sprintf("must be at least %d", min)
+			return fmt.Sprintf("Value must be at least %d", min)
 		}
 		return ""
 	}
@@ -35,8 +35,12 @@ func atLeast(min int64) check {
 
 func between(min, max int64) check {
 	return func(v any) string {
-		if n, ok := asInt64(v); ok && (n < min || n > max) {
-			return fmt.Sprintf("must be between %d and %d", min, max)
+		n, ok := asInt64(v)
+		switch {
+		case ok && n < min:
+			return fmt.Sprintf("Value must be at least %d", min)
+		case ok && n > max:
+			return fmt.Sprintf("Value must be no more than %d", max)
 		}
 		return ""
 	}
@@ -44,8 +48,12 @@ func between(min, max int64) check {
 
 func betweenDouble(min, max float64) check {
 	return func(v any) string {
-		if f, ok := v.(float64); ok && (f < min || f > max) {
-			return fmt.Sprintf("must be between %s and %s", formatDouble(min), formatDouble(max))
+		f, ok := v.(float64)
+		switch {
+		case ok && f < min:
+			return "Value must be at least " + formatDouble(min)
+		case ok && f > max:
+			return "Value must be no more than " + formatDouble(max)
 		}
 		return ""
 	}
@@ -60,7 +68,7 @@ func oneOf(valid ...string) check {
 				return ""
 			}
 		}
-		return "must be one of: " + strings.Join(valid, ", ")
+		return "String must be one of: " + strings.Join(valid, ", ")
 	}
 }
 

@@ -73,12 +73,25 @@ func DescribeTopic(l Layers, keys []string, includeSynonyms bool) []Entry {
 	var out []Entry
 	for _, name := range wanted(TopicKeys(), keys) {
 		d, _ := lookupTopicDef(name)
-		out = append(out, describeTopicKey(l, d, includeSynonyms))
+		out = append(out, describeTopicKey(l, d, includeSynonyms, true))
 	}
 	return out
 }
 
-func describeTopicKey(l Layers, d topicDef, includeSynonyms bool) Entry {
+// DescribeCreatedTopic lists every config of a topic as a CreateTopics
+// (v5+) response carries them. Kafka's controller resolves these itself and
+// counts every set broker synonym, so unlike DescribeTopic a value set as
+// log.retention.hours reports STATIC_BROKER_CONFIG.
+func DescribeCreatedTopic(l Layers) []Entry {
+	var out []Entry
+	for _, name := range TopicKeys() {
+		d, _ := lookupTopicDef(name)
+		out = append(out, describeTopicKey(l, d, false, false))
+	}
+	return out
+}
+
+func describeTopicKey(l Layers, d topicDef, includeSynonyms, trimLikeBroker bool) Entry {
 	r := l.resolveTopicKey(d)
 	value := r.value
 	if v, err := d.topicValue(r); err == nil {
@@ -92,7 +105,11 @@ func describeTopicKey(l Layers, d topicDef, includeSynonyms bool) Entry {
 	for i, s := range d.synonyms {
 		names[i] = s.name
 	}
-	syns = append(syns, l.brokerSynonyms(names, false)...)
+	broker := l.brokerSynonyms(names, false)
+	if trimLikeBroker {
+		broker = dropUntil(broker, names)
+	}
+	syns = append(syns, broker...)
 	e := Entry{
 		Name:          d.Name,
 		Value:         ptr(value),
@@ -107,6 +124,22 @@ func describeTopicKey(l Layers, d topicDef, includeSynonyms bool) Entry {
 		e.Synonyms = syns
 	}
 	return e
+}
+
+// dropUntil drops broker synonyms until the first one named like the topic
+// key's own broker key (names[0]), as Kafka's ConfigHelper does: with only
+// log.retention.hours set, retention.ms reports DEFAULT_CONFIG and no
+// synonyms, because the list never reaches log.retention.ms.
+func dropUntil(syns []Synonym, names []string) []Synonym {
+	if len(names) == 0 {
+		return syns
+	}
+	for i, s := range syns {
+		if s.Name == names[0] {
+			return syns[i:]
+		}
+	}
+	return nil
 }
 
 // brokerSynonyms lists, layer by layer from the highest, every one of the

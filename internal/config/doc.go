@@ -46,11 +46,10 @@
 //     plugin configs, which Spool has no use for).
 //   - SSL and SASL keys are read-only: Spool has no per-listener
 //     (listener.name.*) overrides to reload them through.
-//   - DescribeConfigs of a topic key with several broker synonyms (retention.ms,
-//     segment.ms, segment.jitter.ms, flush.ms) lists every synonym that is set
-//     and takes its source from the first. Kafka's broker drops the synonyms
-//     before the first one and so reports, for example, retention.ms with
-//     source DEFAULT_CONFIG and no synonyms when only log.retention.hours is
-//     set; Spool reports STATIC_BROKER_CONFIG with log.retention.hours, as
-//     Kafka's controller does when it resolves the same value for CreateTopics.
+//
+// DescribeConfigs of a topic key follows Kafka's ConfigHelper to the letter,
+// quirk included: broker synonyms are listed from the topic key's own broker
+// key on (log.retention.ms for retention.ms), so a value set only as
+// log.retention.hours reports source DEFAULT_CONFIG and no synonyms, exactly
+// as kafka-topics.sh --describe shows it against Kafka.
 package config

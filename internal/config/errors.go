@@ -14,7 +14,7 @@ type InvalidValueError struct {
 }
 
 func (e *InvalidValueError) Error() string {
-	return fmt.Sprintf("invalid value %q for %s: %s", e.Value, e.Key, e.Reason)
+	return fmt.Sprintf("Invalid value %s for configuration %s: %s", e.Value, e.Key, e.Reason)
 }
 
 // UnknownKeyError is a key that is not a topic config, or not a broker config.
@@ -25,16 +25,16 @@ type UnknownKeyError struct {
 
 func (e *UnknownKeyError) Error() string {
 	if e.Topic {
-		return "unknown topic config name: " + e.Key
+		return "Unknown topic config name: " + e.Key
 	}
-	return "unknown broker config name: " + e.Key
+	return "Unknown broker config name: " + e.Key
 }
 
 // ReadOnlyError lists broker keys that cannot be changed at runtime.
 type ReadOnlyError struct{ Keys []string }
 
 func (e *ReadOnlyError) Error() string {
-	return "cannot update these configs dynamically: " + strings.Join(e.Keys, ", ")
+	return "Cannot update these configs dynamically: Set(" + strings.Join(e.Keys, ", ") + ")"
 }
 
 // PerBrokerOnlyError lists broker keys that can be changed only for a named
@@ -42,8 +42,8 @@ func (e *ReadOnlyError) Error() string {
 type PerBrokerOnlyError struct{ Keys []string }
 
 func (e *PerBrokerOnlyError) Error() string {
-	return "cannot update these configs at default cluster level, broker id must be specified: " +
-		strings.Join(e.Keys, ", ")
+	return "Cannot update these configs at default cluster level, broker id must be specified: Set(" +
+		strings.Join(e.Keys, ", ") + ")"
 }
 
 // ConflictError is a combination of keys that cannot hold together (it does

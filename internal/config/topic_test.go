@@ -114,10 +114,10 @@ func TestResolveTopicErrors(t *testing.T) {
 		l    Layers
 		err  string
 	}{
-		{"unknown topic key", Layers{Topic: map[string]string{"log.retention.ms": "1"}}, "unknown topic config name: log.retention.ms"},
-		{"bad override", Layers{Topic: map[string]string{"segment.ms": "0"}}, `invalid value "0" for segment.ms: must be at least 1`},
+		{"unknown topic key", Layers{Topic: map[string]string{"log.retention.ms": "1"}}, "Unknown topic config name: log.retention.ms"},
+		{"bad override", Layers{Topic: map[string]string{"segment.ms": "0"}}, `Invalid value 0 for configuration segment.ms: Value must be at least 1`},
 		{"bad broker synonym names the broker key", Layers{DynamicDefault: map[string]string{"log.segment.bytes": "10"}},
-			`invalid value "10" for log.segment.bytes: must be at least 1048576`},
+			`Invalid value 10 for configuration log.segment.bytes: Value must be at least 1048576`},
 		{"lags in conflict", Layers{Topic: map[string]string{"min.compaction.lag.ms": "10", "max.compaction.lag.ms": "5"}},
 			"conflict topic config setting min.compaction.lag.ms (10) > max.compaction.lag.ms (5)"},
 		{"lags in conflict across layers", Layers{Topic: map[string]string{"min.compaction.lag.ms": "10"},
@@ -141,20 +141,20 @@ func TestValidateTopicConfigs(t *testing.T) {
 		{map[string]string{"retention.ms": "-1", "cleanup.policy": "compact", "compression.type": "lz4"}, ""},
 		{map[string]string{"leader.replication.throttled.replicas": "*", "follower.replication.throttled.replicas": "0:1,1:2"}, ""},
 		{map[string]string{"compression.gzip.level": "-1"}, ""},
-		{map[string]string{"retention.hours": "1"}, "unknown topic config name: retention.hours"},
-		{map[string]string{"retention.ms": "-2"}, `invalid value "-2" for retention.ms: must be at least -1`},
-		{map[string]string{"retention.ms": "1d"}, `invalid value "1d" for retention.ms: not an integer`},
-		{map[string]string{"segment.bytes": "1000"}, `invalid value "1000" for segment.bytes: must be at least 1048576`},
-		{map[string]string{"cleanup.policy": "compact,foo"}, `invalid value "compact,foo" for cleanup.policy: "foo" is not one of: compact, delete`},
-		{map[string]string{"message.timestamp.type": "createtime"}, `invalid value "createtime" for message.timestamp.type: must be one of: CreateTime, LogAppendTime`},
-		{map[string]string{"min.cleanable.dirty.ratio": "2"}, `invalid value "2" for min.cleanable.dirty.ratio: must be between 0.0 and 1.0`},
-		{map[string]string{"compression.gzip.level": "10"}, `invalid value "10" for compression.gzip.level: must be between 1 and 9, or -1`},
-		{map[string]string{"preallocate": "1"}, `invalid value "1" for preallocate: not a boolean (expected true or false)`},
+		{map[string]string{"retention.hours": "1"}, "Unknown topic config name: retention.hours"},
+		{map[string]string{"retention.ms": "-2"}, `Invalid value -2 for configuration retention.ms: Value must be at least -1`},
+		{map[string]string{"retention.ms": "1d"}, `Invalid value 1d for configuration retention.ms: Not a number of type LONG`},
+		{map[string]string{"segment.bytes": "1000"}, `Invalid value 1000 for configuration segment.bytes: Value must be at least 1048576`},
+		{map[string]string{"cleanup.policy": "compact,foo"}, `Invalid value compact,foo for configuration cleanup.policy: "foo" is not one of: compact, delete`},
+		{map[string]string{"message.timestamp.type": "createtime"}, `Invalid value createtime for configuration message.timestamp.type: String must be one of: CreateTime, LogAppendTime`},
+		{map[string]string{"min.cleanable.dirty.ratio": "2"}, `Invalid value 2 for configuration min.cleanable.dirty.ratio: Value must be no more than 1.0`},
+		{map[string]string{"compression.gzip.level": "10"}, `Invalid value 10 for configuration compression.gzip.level: must be between 1 and 9, or -1`},
+		{map[string]string{"preallocate": "1"}, `Invalid value 1 for configuration preallocate: Expected value to be either true or false`},
 		{map[string]string{"leader.replication.throttled.replicas": "0"}, `must be * or a list of [partitionId]:[brokerId] pairs`},
 		{map[string]string{"remote.storage.enable": "true"}, "tiered storage functionality is disabled"},
 		{map[string]string{"min.compaction.lag.ms": "2", "max.compaction.lag.ms": "1"}, "min.compaction.lag.ms (2) > max.compaction.lag.ms (1)"},
 		// The first problem in key order wins.
-		{map[string]string{"segment.ms": "0", "flush.ms": "-1"}, `invalid value "-1" for flush.ms: must be at least 0`},
+		{map[string]string{"segment.ms": "0", "flush.ms": "-1"}, `Invalid value -1 for configuration flush.ms: Value must be at least 0`},
 	}
 	for _, tt := range tests {
 		err := ValidateTopicConfigs(tt.overrides)

@@ -140,19 +140,19 @@ func parseType(t Type, raw string) (any, string) {
 		case strings.EqualFold(s, "false"):
 			return false, ""
 		}
-		return nil, "not a boolean (expected true or false)"
+		return nil, "Expected value to be either true or false"
 	case TypeShort:
-		n, reason := parseInt(s, 16)
+		n, reason := parseInt(s, 16, "SHORT")
 		return int16(n), reason
 	case TypeInt:
-		n, reason := parseInt(s, 32)
+		n, reason := parseInt(s, 32, "INT")
 		return int32(n), reason
 	case TypeLong:
-		return parseInt(s, 64)
+		return parseInt(s, 64, "LONG")
 	case TypeDouble:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(f) {
-			return nil, "not a number"
+			return nil, "Not a number of type DOUBLE"
 		}
 		return f, ""
 	case TypeList:
@@ -162,16 +162,14 @@ func parseType(t Type, raw string) (any, string) {
 	}
 }
 
-func parseInt(s string, bits int) (int64, string) {
+// parseInt parses a Kafka integer type; like Java's parsing, a value out of
+// the type's range is "not a number" of it.
+func parseInt(s string, bits int, kafkaType string) (int64, string) {
 	n, err := strconv.ParseInt(s, 10, bits)
 	if err == nil {
 		return n, ""
 	}
-	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-		lo, hi := int64(-1)<<(bits-1), int64(1)<<(bits-1)-1
-		return 0, fmt.Sprintf("out of range [%d, %d]", lo, hi)
-	}
-	return 0, "not an integer"
+	return 0, "Not a number of type " + kafkaType
 }
 
 // splitList splits a comma-separated list, trimming each element and
