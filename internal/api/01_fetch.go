@@ -185,25 +185,38 @@ func (h *Handler) versionsUseIDs(sp *fetchsession.Partition) bool {
 // longPoll waits until enough data arrives, the wait ends or the connection
 // closes, then answers.
 func (h *Handler) longPoll(ctx context.Context, r *Request, st *fetchState, budget, minBytes int, wait time.Duration, readCommitted bool) *network.Response {
+	if !h.waitForData(ctx, st, budget, minBytes, wait, readCommitted) {
+		h.putFetchState(st)
+		return nil
+	}
+	return h.finishFetch(r, st, h.Now())
+}
+
+// waitForData watches the fetch's partitions and reads them again after
+// every append until min_bytes are there, a partition fails or the wait
+// ends. It reports false if the connection closed first. The watches end
+// before it returns, so the state can go back to the pool.
+func (h *Handler) waitForData(ctx context.Context, st *fetchState, budget, minBytes int, wait time.Duration, readCommitted bool) bool {
 	st.watch()
 	defer st.unwatch()
+	// An append between the first read and watch() woke nobody: look again.
+	if bytes, errored := h.readFetch(st, budget, readCommitted); bytes >= minBytes || errored {
+		return true
+	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
 		select {
 		case <-st.waiter.C():
-			if bytes, errored := h.readFetch(st, budget, readCommitted); bytes < minBytes && !errored {
-				continue
+			if bytes, errored := h.readFetch(st, budget, readCommitted); bytes >= minBytes || errored {
+				return true
 			}
 		case <-timer.C:
 			h.readFetch(st, budget, readCommitted)
+			return true
 		case <-ctx.Done():
-			st.releaseSlices()
-			st.results = st.results[:0]
-			h.putFetchState(st)
-			return nil
+			return false
 		}
-		return h.finishFetch(r, st, h.Now())
 	}
 }
 
