@@ -164,22 +164,19 @@ func (m *Manager) layers(img *metadata.Image, topic string) config.Layers {
 }
 
 // dirFor picks the log directory for a new partition: the one hosting the
-// fewest, as Kafka does.
+// fewest, as Kafka does. It runs once per partition opened, so it costs
+// no more than a map lookup per directory: thousands of partitions created
+// or loaded at once must not take time quadratic in their number.
 func (m *Manager) dirFor(tp storage.TopicPartition) *storage.LogDir {
 	for _, d := range m.dirs {
-		if _, ok := d.Get(tp); ok {
+		if d.Has(tp) {
 			return d
 		}
-		for _, have := range d.Partitions() {
-			if have == tp {
-				return d
-			}
-		}
 	}
-	best := m.dirs[0]
+	best, fewest := m.dirs[0], m.dirs[0].NumPartitions()
 	for _, d := range m.dirs[1:] {
-		if len(d.Partitions()) < len(best.Partitions()) {
-			best = d
+		if n := d.NumPartitions(); n < fewest {
+			best, fewest = d, n
 		}
 	}
 	return best

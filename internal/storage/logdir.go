@@ -151,6 +151,21 @@ func (d *LogDir) Partitions() []TopicPartition {
 	return out
 }
 
+// Has reports whether the partition has a log here, opened or not.
+func (d *LogDir) Has(tp TopicPartition) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, open := d.mu.logs[tp]
+	return open || d.mu.unopened[tp]
+}
+
+// NumPartitions counts the partitions with a log here, opened or not.
+func (d *LogDir) NumPartitions() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.mu.logs) + len(d.mu.unopened)
+}
+
 // Get returns the partition's log if it is open.
 func (d *LogDir) Get(tp TopicPartition) (*Log, bool) {
 	d.mu.Lock()
