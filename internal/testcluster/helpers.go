@@ -6,6 +6,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,4 +63,47 @@ func OpenFDs(t testing.TB) int {
 		t.Fatalf("count open files: %v", err)
 	}
 	return len(entries)
+}
+
+// CreateTopic creates a topic with one replica per partition and the given
+// topic configs, and fails the test if that does not succeed.
+func (n *Node) CreateTopic(name string, partitions int32, configs map[string]string) {
+	n.t.Helper()
+	cfg := map[string]*string{}
+	for k, v := range configs {
+		cfg[k] = &v
+	}
+	resp, err := n.Admin().CreateTopic(Context(n.t, 30*time.Second), partitions, 1, cfg, name)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil {
+		n.t.Fatalf("create topic %s: %v", name, err)
+	}
+}
+
+// Segments lists the base offsets of a partition's live segments as they
+// are on disk (<log.dirs>/<topic>-<partition>/<base>.log), in order. The
+// node must have a single log directory.
+func (n *Node) Segments(topic string, partition int32) []int64 {
+	n.t.Helper()
+	dir := filepath.Join(n.Props["log.dirs"], fmt.Sprintf("%s-%d", topic, partition))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		n.t.Fatalf("list segments: %v", err)
+	}
+	var bases []int64
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".log")
+		if !ok {
+			continue
+		}
+		base, err := strconv.ParseInt(name, 10, 64)
+		if err != nil {
+			n.t.Fatalf("segment file %s: %v", e.Name(), err)
+		}
+		bases = append(bases, base)
+	}
+	slices.Sort(bases)
+	return bases
 }
