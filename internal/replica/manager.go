@@ -110,8 +110,10 @@ func (m *Manager) Partition(topic string, index int32) (*partition.Partition, *T
 func (m *Manager) PartitionByID(id metadata.TopicID, index int32) (*partition.Partition, *Topic, error) {
 	t, ok := m.TopicByID(id)
 	if !ok {
-		if img := m.image.Load(); img != nil && img.TopicByID(id) != nil {
-			return nil, nil, partition.ErrNotLeader
+		if img := m.image.Load(); img != nil {
+			if it := img.TopicByID(id); it != nil {
+				return nil, nil, missingIn(it, index)
+			}
 		}
 		return nil, nil, ErrUnknownTopicID
 	}
@@ -129,7 +131,16 @@ func (m *Manager) missing(topic string, index int32) error {
 	if img == nil {
 		return ErrUnknownTopicOrPartition
 	}
-	if t := img.Topic(topic); t != nil && t.Partition(index) != nil {
+	if t := img.Topic(topic); t != nil {
+		return missingIn(t, index)
+	}
+	return ErrUnknownTopicOrPartition
+}
+
+// missingIn is missing for a topic of the image: a partition it has is
+// elsewhere, one it lacks does not exist.
+func missingIn(t *metadata.Topic, index int32) error {
+	if t.Partition(index) != nil {
 		return partition.ErrNotLeader
 	}
 	return ErrUnknownTopicOrPartition
