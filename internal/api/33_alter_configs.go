@@ -7,6 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/spoolhq/spool/internal/config"
 	"github.com/spoolhq/spool/internal/controller"
 	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/network"
@@ -21,7 +22,7 @@ func (h *Handler) alterConfigs(ctx context.Context, r *Request) (network.Reply, 
 	for i, res := range req.Resources {
 		resources[i] = alterResource{typ: res.ResourceType, name: res.ResourceName}
 		for _, c := range res.Configs {
-			resources[i].ops = append(resources[i].ops, controller.ConfigOp{Name: c.Name, Op: controller.OpSet, Value: c.Value})
+			resources[i].ops = append(resources[i].ops, controller.ConfigOp{Name: c.Name, Op: config.OpSet, Value: c.Value})
 		}
 	}
 	for i, err := range h.alterResources(ctx, resources, false, req.ValidateOnly) {
@@ -99,7 +100,7 @@ func (h *Handler) checkAlter(res alterResource, incremental bool) error {
 	var names, nulls []string
 	for _, op := range res.ops {
 		names = append(names, op.Name)
-		if op.Value == nil && (!incremental || op.Op != controller.OpDelete) {
+		if op.Value == nil && (!incremental || op.Op != config.OpDelete) {
 			nulls = append(nulls, op.Name)
 		}
 	}
@@ -133,7 +134,7 @@ func (h *Handler) checkAlterBroker(res alterResource, incremental bool) error {
 	}
 	if incremental {
 		for _, op := range res.ops {
-			if op.Op < controller.OpSet || op.Op > controller.OpSubtract {
+			if op.Op < config.OpSet || op.Op > config.OpSubtract {
 				return invalidRequest("Unknown operations type %d", int8(op.Op))
 			}
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/spoolhq/spool/internal/config"
 	"github.com/spoolhq/spool/internal/controller"
 	"github.com/spoolhq/spool/internal/network"
 )
@@ -19,7 +20,7 @@ func (h *Handler) incrementalAlterConfigs(ctx context.Context, r *Request) (netw
 		resources[i] = alterResource{typ: res.ResourceType, name: res.ResourceName}
 		for _, c := range res.Configs {
 			resources[i].ops = append(resources[i].ops,
-				controller.ConfigOp{Name: c.Name, Op: controller.ConfigOpType(c.Op), Value: c.Value})
+				controller.ConfigOp{Name: c.Name, Op: config.OpType(c.Op), Value: c.Value})
 		}
 	}
 	for i, err := range h.alterResources(ctx, resources, true, req.ValidateOnly) {
@@ -44,9 +45,9 @@ func (h *Handler) alterBrokerLoggers(res alterResource) error {
 	}
 	for _, op := range res.ops {
 		switch op.Op {
-		case controller.OpSet, controller.OpDelete:
+		case config.OpSet, config.OpDelete:
 			return &controller.Error{Kind: controller.ErrInvalidConfig, Message: "Logger " + op.Name + " does not exist!"}
-		case controller.OpAppend, controller.OpSubtract:
+		case config.OpAppend, config.OpSubtract:
 			return invalidRequest("%s operation is not allowed for the BROKER_LOGGER resource", op.Op)
 		default:
 			return invalidRequest("Unknown operation type %d is not allowed for the BROKER_LOGGER resource", int8(op.Op))

@@ -361,7 +361,7 @@ func (b *Broker) validateBrokerConfigs(img *metadata.Image, name string, configs
 func applyIncremental(t metadata.ResourceType, current map[string]string, ops []controller.ConfigOp) (map[string]string, error) {
 	cops := make([]config.Op, len(ops))
 	for i, op := range ops {
-		cops[i] = config.Op{Key: op.Name, Op: config.OpType(op.Op)}
+		cops[i] = config.Op{Key: op.Name, Op: op.Op}
 		if op.Value != nil {
 			cops[i].Value = *op.Value
 		}

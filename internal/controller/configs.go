@@ -3,44 +3,19 @@ package controller
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/spoolhq/spool/internal/config"
 	"github.com/spoolhq/spool/internal/metadata"
 )
-
-// ConfigOpType is an IncrementalAlterConfigs operation, numbered as in Kafka.
-type ConfigOpType int8
-
-// Config operations.
-const (
-	OpSet      ConfigOpType = 0
-	OpDelete   ConfigOpType = 1
-	OpAppend   ConfigOpType = 2
-	OpSubtract ConfigOpType = 3
-)
-
-func (o ConfigOpType) String() string {
-	switch o {
-	case OpSet:
-		return "SET"
-	case OpDelete:
-		return "DELETE"
-	case OpAppend:
-		return "APPEND"
-	case OpSubtract:
-		return "SUBTRACT"
-	}
-	return fmt.Sprintf("ConfigOpType(%d)", int8(o))
-}
 
 // ConfigOp is one config change. Legacy AlterConfigs uses only Name and
 // Value: the listed keys become the resource's whole config.
 type ConfigOp struct {
 	Name  string
-	Op    ConfigOpType
+	Op    config.OpType
 	Value *string
 }
 

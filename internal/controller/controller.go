@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spoolhq/spool/internal/config"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -200,12 +201,12 @@ func ApplySetDelete(_ metadata.ResourceType, current map[string]string, ops []Co
 	next := cloneMap(current)
 	for _, op := range ops {
 		switch op.Op {
-		case OpSet:
+		case config.OpSet:
 			if op.Value == nil {
 				return nil, fmt.Errorf("null value not supported for config %s", op.Name)
 			}
 			next[op.Name] = *op.Value
-		case OpDelete:
+		case config.OpDelete:
 			delete(next, op.Name)
 		default:
 			return nil, fmt.Errorf("can't %s to key %s because its type is not LIST", op.Op, op.Name)

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"github.com/spoolhq/spool/internal/config"
 	"log/slog"
 	"testing"
 
@@ -200,14 +201,14 @@ func TestAllocateAndRegisterThroughController(t *testing.T) {
 
 func TestApplySetDelete(t *testing.T) {
 	cur := map[string]string{"a": "1", "b": "2"}
-	got, err := ApplySetDelete(metadata.ResourceTopic, cur, []ConfigOp{{Name: "a", Op: OpDelete}, {Name: "c", Op: OpSet, Value: ptr("3")}})
+	got, err := ApplySetDelete(metadata.ResourceTopic, cur, []ConfigOp{{Name: "a", Op: config.OpDelete}, {Name: "c", Op: config.OpSet, Value: ptr("3")}})
 	if err != nil || len(got) != 2 || got["c"] != "3" || got["b"] != "2" || cur["a"] != "1" {
 		t.Fatalf("got %v, %v (current %v)", got, err, cur)
 	}
-	if _, err := ApplySetDelete(metadata.ResourceTopic, cur, []ConfigOp{{Name: "a", Op: OpAppend, Value: ptr("x")}}); err == nil {
+	if _, err := ApplySetDelete(metadata.ResourceTopic, cur, []ConfigOp{{Name: "a", Op: config.OpAppend, Value: ptr("x")}}); err == nil {
 		t.Fatal("APPEND accepted")
 	}
-	if _, err := ApplySetDelete(metadata.ResourceTopic, cur, []ConfigOp{{Name: "a", Op: OpSet}}); err == nil {
+	if _, err := ApplySetDelete(metadata.ResourceTopic, cur, []ConfigOp{{Name: "a", Op: config.OpSet}}); err == nil {
 		t.Fatal("SET without value accepted")
 	}
 }

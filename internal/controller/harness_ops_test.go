@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"github.com/spoolhq/spool/internal/config"
 	"strconv"
 	"strings"
 
@@ -130,11 +131,11 @@ func (h *harness) alterConfigs(input []string, incremental, validateOnly bool) [
 }
 
 func parseOp(w string, incremental bool) ConfigOp {
-	op := ConfigOp{Op: OpSet}
+	op := ConfigOp{Op: config.OpSet}
 	if incremental {
 		kind, rest, _ := strings.Cut(w, ":")
 		w = rest
-		op.Op = map[string]ConfigOpType{"set": OpSet, "delete": OpDelete, "append": OpAppend, "subtract": OpSubtract}[kind]
+		op.Op = map[string]config.OpType{"set": config.OpSet, "delete": config.OpDelete, "append": config.OpAppend, "subtract": config.OpSubtract}[kind]
 	}
 	k, v, hasValue := strings.Cut(w, "=")
 	op.Name = k

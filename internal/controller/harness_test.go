@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"github.com/spoolhq/spool/internal/config"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -319,7 +320,7 @@ func fakeBrokerValidator(_ *metadata.Image, _ string, m map[string]string) error
 func fakeApplyIncremental(t metadata.ResourceType, cur map[string]string, ops []ConfigOp) (map[string]string, error) {
 	next := cloneMap(cur)
 	for _, op := range ops {
-		if op.Op != OpAppend && op.Op != OpSubtract {
+		if op.Op != config.OpAppend && op.Op != config.OpSubtract {
 			continue
 		}
 		if op.Name != "cleanup.policy" && op.Name != "follower.replication.throttled.replicas" && op.Name != "listeners" {
@@ -334,9 +335,9 @@ func fakeApplyIncremental(t metadata.ResourceType, cur map[string]string, ops []
 		for _, v := range strings.Split(*op.Value, ",") {
 			i := slices.Index(parts, v)
 			switch {
-			case op.Op == OpAppend && i < 0:
+			case op.Op == config.OpAppend && i < 0:
 				parts = append(parts, v)
-			case op.Op == OpSubtract && i >= 0:
+			case op.Op == config.OpSubtract && i >= 0:
 				parts = slices.Delete(parts, i, i+1)
 			}
 		}
@@ -344,7 +345,7 @@ func fakeApplyIncremental(t metadata.ResourceType, cur map[string]string, ops []
 	}
 	var setDelete []ConfigOp
 	for _, op := range ops {
-		if op.Op == OpSet || op.Op == OpDelete {
+		if op.Op == config.OpSet || op.Op == config.OpDelete {
 			setDelete = append(setDelete, op)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/spoolhq/spool/internal/config"
 	"log/slog"
 	"slices"
 	"sync"
@@ -132,9 +133,9 @@ func TestControllerOverQuorumSurvivesRestart(t *testing.T) {
 	mustOK(t, created, func(r CreateTopicResult) error { return r.Err })
 	mustOK(t, c.AlterConfigs(ctx, []AlterConfigsResource{
 		{Resource: metadata.ConfigResource{Type: metadata.ResourceTopic, Name: "orders"},
-			Ops: []ConfigOp{{Name: "cleanup.policy", Op: OpAppend, Value: ptr("compact")}}},
+			Ops: []ConfigOp{{Name: "cleanup.policy", Op: config.OpAppend, Value: ptr("compact")}}},
 		{Resource: metadata.ConfigResource{Type: metadata.ResourceBroker, Name: ""},
-			Ops: []ConfigOp{{Name: "log.retention.ms", Op: OpSet, Value: ptr("5")}}},
+			Ops: []ConfigOp{{Name: "log.retention.ms", Op: config.OpSet, Value: ptr("5")}}},
 	}, true, false), func(r AlterConfigsResult) error { return r.Err })
 	mustOK(t, c.CreatePartitions(ctx, []CreatePartitions{{Topic: "orders", Count: 5}}, false),
 		func(r CreatePartitionsResult) error { return r.Err })
@@ -208,7 +209,7 @@ func TestConcurrentOperationsOverQuorum(t *testing.T) {
 				}
 				ac := c.AlterConfigs(ctx, []AlterConfigsResource{{
 					Resource: metadata.ConfigResource{Type: metadata.ResourceTopic, Name: name},
-					Ops:      []ConfigOp{{Name: "retention.ms", Op: OpSet, Value: ptr(fmt.Sprint(i))}},
+					Ops:      []ConfigOp{{Name: "retention.ms", Op: config.OpSet, Value: ptr(fmt.Sprint(i))}},
 				}}, true, false)
 				if ac[0].Err != nil {
 					t.Errorf("alter %s: %v", name, ac[0].Err)
