@@ -144,18 +144,25 @@ func compressGzip(dst, src []byte, level int) ([]byte, error) {
 	} else {
 		e.w.Reset(&e.out)
 	}
-	e.out.b = dst
-	_, err := e.w.Write(src)
-	if err == nil {
-		err = e.w.Close()
-	}
-	out := e.out.b
-	e.out.b = nil
+	out, err := streamCompress(e.w, &e.out, dst, src)
 	pool.Put(e)
 	if err != nil {
 		return dst, fmt.Errorf("gzip: %w", err)
 	}
 	return out, nil
+}
+
+// streamCompress writes src through a compressing writer whose output is
+// out, appending the compressed bytes to dst.
+func streamCompress(w io.WriteCloser, out *appendWriter, dst, src []byte) ([]byte, error) {
+	out.b = dst
+	_, err := w.Write(src)
+	if err == nil {
+		err = w.Close()
+	}
+	res := out.b
+	out.b = nil
+	return res, err
 }
 
 type lz4Encoder struct {
@@ -196,13 +203,7 @@ func compressLZ4(dst, src []byte, level int) ([]byte, error) {
 		}
 	}
 	e.w.Reset(&e.out)
-	e.out.b = dst
-	_, err := e.w.Write(src)
-	if err == nil {
-		err = e.w.Close()
-	}
-	out := e.out.b
-	e.out.b = nil
+	out, err := streamCompress(e.w, &e.out, dst, src)
 	pool.Put(e)
 	if err != nil {
 		return dst, fmt.Errorf("lz4: %w", err)
