@@ -50,6 +50,10 @@ func (c *conn) serve(ctx context.Context) {
 		c.writeLoop(ctx, cancel)
 	}()
 	err := c.readLoop(ctx)
+	// The client is gone or broke the protocol: stop waits for its pending
+	// replies (a long-polling fetch) rather than holding the socket until
+	// they time out.
+	cancel()
 	close(c.queue)
 	if err != nil && !isClosedErr(err) {
 		c.log.Info("closing connection", "err", err)

@@ -218,3 +218,33 @@ func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
 		t.Fatalf("reply after a panic elsewhere = %q", got)
 	}
 }
+
+// waitHandler answers only when its context ends, like a long poll with no
+// data.
+type waitHandler struct{ cancelled chan struct{} }
+
+func (h waitHandler) Handle(ctx context.Context, c *Conn, frame []byte) (Reply, error) {
+	ch := make(chan *Response, 1)
+	go func() {
+		<-ctx.Done()
+		close(h.cancelled)
+		ch <- nil
+	}()
+	return Reply{Later: ch}, nil
+}
+
+func TestClientHangupEndsPendingReplies(t *testing.T) {
+	h := waitHandler{cancelled: make(chan struct{})}
+	addr := startServer(t, h, Config{})
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFrame(t, c, 1, "wait")
+	c.Close()
+	select {
+	case <-h.cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a pending reply outlived the client that hung up")
+	}
+}
