@@ -34,18 +34,20 @@ func (r *ReadResult) Bytes() int {
 	return r.Slice.Len()
 }
 
-// Read reads records for a consumer, up to the high watermark. On an error
-// the result still carries the offsets Kafka reports with it (an
-// out-of-range fetch tells the client where the log is).
+// unknownOffsets is what Kafka answers a failed partition read with, an
+// out-of-range offset included: the client lists offsets to learn more.
+var unknownOffsets = ReadResult{HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1}
+
+// Read reads records for a consumer, up to the high watermark.
 func (p *Partition) Read(f FetchParams) (ReadResult, error) {
 	if _, err := p.checkLeader(f.CurrentLeaderEpoch); err != nil {
-		return ReadResult{HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1}, err
+		return unknownOffsets, err
 	}
 	hw := p.hw.Load()
 	res := ReadResult{HighWatermark: hw.Offset, LastStableOffset: hw.Offset, LogStartOffset: p.log.LogStartOffset()}
 	r, err := p.log.Read(f.Offset, f.MaxBytes, *hw, f.MinOneBatch)
 	if err != nil {
-		return res, err
+		return unknownOffsets, err
 	}
 	if r.Slice.Len() > 0 {
 		res.Slice = &r.Slice
