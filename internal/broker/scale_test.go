@@ -3,6 +3,7 @@ package broker_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -47,6 +48,10 @@ func TestThousandsOfPartitions(t *testing.T) {
 	node.Stop()
 	stopped := time.Since(began)
 	fdsStopped := testcluster.OpenFDs(t)
+	// The next start trusts the logs only after a clean shutdown.
+	if _, err := os.Stat(filepath.Join(node.Props["log.dirs"], ".kafka_cleanshutdown")); err != nil {
+		t.Fatalf("no clean shutdown marker: %v", err)
+	}
 	began = time.Now()
 	node.Restart()
 	t.Logf("clean shutdown took %v, start after it %v", stopped, time.Since(began))
