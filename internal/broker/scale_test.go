@@ -21,7 +21,9 @@ const (
 
 // TestThousandsOfPartitions hosts 4,000 partitions on one node: each gets
 // one record, every record is read back, and all of it survives a clean
-// restart without the broker holding a descriptor per partition.
+// restart. A log in use keeps its active segment's file open, so the
+// broker may hold one descriptor per partition used, no more; a restarted
+// broker holds none until its logs are used again.
 func TestThousandsOfPartitions(t *testing.T) {
 	fdsBefore := testcluster.OpenFDs(t)
 	node := testcluster.Start(t, map[string]string{"log.dirs": scaleDataDir(t)})
