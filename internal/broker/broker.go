@@ -95,7 +95,7 @@ func (b *Broker) openStorage() error {
 	}
 	b.clusterID = clusterID
 	for _, path := range b.cfg.LogDirs {
-		d, err := storage.OpenLogDir(path, storage.DirOptions{Logger: b.logger})
+		d, err := storage.OpenLogDir(path, storage.DirOptions{Logger: b.logger, Workers: int(b.cfg.NumRecoveryThreadsPerDataDir)})
 		if err != nil {
 			return fmt.Errorf("open log directory %s: %w", path, err)
 		}
@@ -273,11 +273,16 @@ func (b *Broker) serve(ctx context.Context) error {
 		b.listeners[l.Name] = addr
 	}
 	if b.cfg.MetricsAddress != "" {
-		addr, _, err := b.metrics.Serve(runCtx, b.cfg.MetricsAddress, b.logger.With("component", "metrics"))
+		addr, done, err := b.metrics.Serve(runCtx, b.cfg.MetricsAddress, b.logger.With("component", "metrics"))
 		if err != nil {
 			return err
 		}
 		b.metricsAddr = addr
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			<-done
+		}()
 	}
 	return nil
 }

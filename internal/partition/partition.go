@@ -3,6 +3,7 @@ package partition
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -237,10 +238,15 @@ func (p *Partition) ExpireProducers(now time.Time, expirationMs int64) int {
 }
 
 // Close writes a producer state snapshot at the log end, so that the next
-// open replays nothing. The log itself is closed by its directory.
+// open replays nothing; one already there is kept, since the state changes
+// only with appends. The log itself is closed by its directory.
 func (p *Partition) Close() error {
 	p.mu.Lock()
 	end := p.log.LogEndOffset()
+	if _, err := os.Stat(producerstate.SnapshotPath(p.log.Dir(), end)); err == nil {
+		p.mu.Unlock()
+		return nil
+	}
 	data, err := p.mu.producers.MarshalSnapshot(end)
 	p.mu.Unlock()
 	if err != nil {

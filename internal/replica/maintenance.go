@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spoolhq/spool/internal/partition"
 	"github.com/spoolhq/spool/internal/producerstate"
 	"github.com/spoolhq/spool/internal/storage"
 )
@@ -135,15 +136,43 @@ func (m *Manager) Close(brokerEpoch int64) error {
 		return nil
 	}
 	m.closed = true
-	var errs []error
-	for _, t := range m.Topics() {
-		for _, p := range t.Partitions {
-			errs = append(errs, p.Close())
-		}
-	}
+	errs := m.closePartitions()
 	errs = append(errs, m.checkpointHighWatermarks(m.now()))
 	for _, d := range m.dirs {
 		errs = append(errs, d.Close(brokerEpoch))
 	}
 	return errors.Join(errs...)
+}
+
+// closePartitions snapshots every partition's producer state, a few at a
+// time (num.recovery.threads.per.data.dir per directory), since each
+// snapshot waits for fsyncs.
+func (m *Manager) closePartitions() []error {
+	parts := make(chan *partition.Partition)
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	for range max(1, int(m.static.NumRecoveryThreadsPerDataDir)) * len(m.dirs) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range parts {
+				if err := p.Close(); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, t := range m.Topics() {
+		for _, p := range t.Partitions {
+			parts <- p
+		}
+	}
+	close(parts)
+	wg.Wait()
+	return errs
 }

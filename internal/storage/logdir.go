@@ -22,6 +22,9 @@ type DirOptions struct {
 	Now func() time.Time
 	// Logger; slog.Default when nil.
 	Logger *slog.Logger
+	// Workers is how many logs Close flushes at once
+	// (num.recovery.threads.per.data.dir); 1 when zero.
+	Workers int
 }
 
 // LogDir is one log directory (an entry of log.dirs): its lock, marker and
@@ -30,11 +33,12 @@ type DirOptions struct {
 // to list it. LogDir knows logs, not replicas: high watermarks, leadership
 // and which partitions should exist belong to the layers above.
 type LogDir struct {
-	path   string
-	now    func() time.Time
-	logger *slog.Logger
-	clean  bool     // the directory had the clean shutdown marker
-	lock   *os.File // holds the .lock file's flock
+	path    string
+	now     func() time.Time
+	logger  *slog.Logger
+	workers int      // logs closed at once
+	clean   bool     // the directory had the clean shutdown marker
+	lock    *os.File // holds the .lock file's flock
 
 	mu struct {
 		sync.Mutex
@@ -62,7 +66,7 @@ func OpenLogDir(path string, opts DirOptions) (d *LogDir, err error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("open log dir %s: %w", path, err)
 	}
-	d = &LogDir{path: path, now: opts.Now, logger: opts.Logger.With("logDir", path)}
+	d = &LogDir{path: path, now: opts.Now, logger: opts.Logger.With("logDir", path), workers: opts.Workers}
 	if d.lock, err = lockDir(path); err != nil {
 		return nil, fmt.Errorf("open log dir %s: %w", path, err)
 	}
@@ -376,22 +380,53 @@ func (d *LogDir) Close(brokerEpoch int64) error {
 	d.mu.closed = true
 	allRecovered := len(d.mu.unopened) == 0
 	d.mu.Unlock()
-	var errs []error
-	flushed := true
-	for tp, l := range d.openLogs() {
-		if _, err := l.FlushAndClose(); err != nil && !errors.Is(err, ErrClosed) {
-			errs = append(errs, fmt.Errorf("close log %s: %w", tp, err))
-		}
-		// A log someone closed without a flush cannot be vouched for.
-		if l.RecoveryPoint() < l.LogEndOffset() {
-			d.logger.Warn("a log was closed unflushed: no clean shutdown marker", "partition", tp)
-			flushed = false
-		}
-	}
+	errs, flushed := d.closeLogs()
 	errs = append(errs, d.Checkpoint())
 	if err := errors.Join(errs...); err == nil && flushed && (d.clean || allRecovered) {
 		errs = append(errs, WriteCleanShutdownMarker(d.path, brokerEpoch))
 	}
 	errs = append(errs, unlockDir(d.lock))
 	return errors.Join(errs...)
+}
+
+// closeLogs flushes and closes every open log, Workers at a time (fsyncs of
+// different files proceed in parallel on most disks), and reports whether
+// every log ended flushed.
+func (d *LogDir) closeLogs() (errs []error, flushed bool) {
+	type job struct {
+		tp  TopicPartition
+		log *Log
+	}
+	jobs := make(chan job)
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	flushed = true
+	for range max(d.workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				_, err := j.log.FlushAndClose()
+				// A log someone closed without a flush cannot be vouched for.
+				unflushed := j.log.RecoveryPoint() < j.log.LogEndOffset()
+				mu.Lock()
+				if err != nil && !errors.Is(err, ErrClosed) {
+					errs = append(errs, fmt.Errorf("close log %s: %w", j.tp, err))
+				}
+				if unflushed {
+					d.logger.Warn("a log was closed unflushed: no clean shutdown marker", "partition", j.tp)
+					flushed = false
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for tp, l := range d.openLogs() {
+		jobs <- job{tp, l}
+	}
+	close(jobs)
+	wg.Wait()
+	return errs, flushed
 }
