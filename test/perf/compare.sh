@@ -78,11 +78,10 @@ done
 echo
 echo "medians over $RUNS runs ($RECORDS records of $SIZE bytes)"
 printf '%-8s %-10s %-5s %-7s %10s %14s\n' what partitions acks broker MB/s cpu-s/GB
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for what in produce consume; do for parts in 1 8; do for acks in 1 all; do for broker in spool kfake; do
-  grep " $what partitions=$parts acks=$acks $broker:" "$results" | awk -v w=$what -v p=$parts -v a=$acks -v b=$broker '
-    { mb[NR] = $7 + 0; cpu[NR] = $9 + 0 }
-    END {
-      n = asort(mb); asort(cpu); m = int((n + 1) / 2)
-      printf "%-8s %-10s %-5s %-7s %10.1f %14.3f\n", w, p, a, b, mb[m], cpu[m]
-    }'
+  lines=$(grep " $what partitions=$parts acks=$acks $broker:" "$results")
+  mb=$(echo "$lines" | awk '{print $7}' | median)
+  cpu=$(echo "$lines" | awk '{print $9}' | median)
+  printf '%-8s %-10s %-5s %-7s %10s %14s\n' "$what" "$parts" "$acks" "$broker" "$mb" "$cpu"
 done; done; done; done
