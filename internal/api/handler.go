@@ -17,6 +17,7 @@ import (
 	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/network"
 	"github.com/spoolhq/spool/internal/replica"
+	"github.com/spoolhq/spool/internal/wirecheck"
 )
 
 // Request is a decoded request with where it came from.
@@ -78,6 +79,10 @@ func (h *Handler) Handle(ctx context.Context, c *network.Conn, frame []byte) (ne
 	if hdr.Version < spec.min || hdr.Version > spec.max {
 		return network.Reply{}, fmt.Errorf("unsupported %s version %d (supported %d to %d)",
 			kmsg.NameForKey(hdr.Key), hdr.Version, spec.min, spec.max)
+	}
+	// kmsg can spin on a body whose counts do not fit in it; walk it first.
+	if err := wirecheck.Request(hdr.Key, hdr.Version, body); err != nil {
+		return network.Reply{}, fmt.Errorf("decode %s v%d: %w", kmsg.NameForKey(hdr.Key), hdr.Version, err)
 	}
 	req := kmsg.RequestForKey(hdr.Key)
 	req.SetVersion(hdr.Version)
