@@ -76,11 +76,12 @@ func Supports(key, version int16) bool {
 }
 
 // Request checks the body of a request (what follows the request header)
-// of API key at version. A nil error means every length, count and
-// tagged-field count in it fits in the bytes that follow it, every value
-// has the type its schema says, and the request ends exactly at the end of
-// body; kmsg then decodes it in time linear in its size. Errors are
-// *Error.
+// of API key at version. A nil error means the body parses as that
+// request: every length, count and tagged-field count fits in the bytes
+// that follow it, every uvarint is well formed, nulls appear only where
+// the field is nullable, and the request ends exactly at the end of body.
+// kmsg then decodes it without error, in time linear in its size. It does
+// not allocate unless it refuses; errors are *Error.
 func Request(key, version int16, body []byte) error {
 	c, p := lookup(key, version)
 	if p == nil {
