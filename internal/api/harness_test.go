@@ -5,10 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"log/slog"
-	"maps"
 	"net"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -17,8 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/spoolhq/spool/internal/broker"
-	"github.com/spoolhq/spool/internal/config"
+	"github.com/spoolhq/spool/internal/testcluster"
 )
 
 // testBroker is one in-process single-node cluster (node id 1) on loopback
@@ -38,36 +34,14 @@ type testBroker struct {
 // defaults. It is closed when the test ends.
 func startBroker(t *testing.T, props map[string]string) *testBroker {
 	t.Helper()
-	port, ctrlPort := freePort(t), freePort(t)
-	all := map[string]string{
-		"node.id":                  "1",
-		"listeners":                fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", port, ctrlPort),
-		"advertised.listeners":     fmt.Sprintf("PLAINTEXT://127.0.0.1:%d", port),
-		"controller.quorum.voters": fmt.Sprintf("1@127.0.0.1:%d", ctrlPort),
-		"log.dirs":                 t.TempDir(),
-		"spool.metrics.address":    "",
-	}
-	maps.Copy(all, props)
-	cfg, _, err := config.Parse(all)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	b, err := broker.Start(ctx, cfg, testLogger())
-	if err != nil {
-		t.Fatalf("start broker: %v", err)
-	}
-	tb := &testBroker{t: t, addr: b.Addr("PLAINTEXT").String()}
+	node := testcluster.Start(t, props)
+	tb := &testBroker{t: t, addr: node.Addr()}
 	t.Cleanup(func() {
 		tb.mu.Lock()
 		if tb.conn != nil {
 			tb.conn.Close()
 		}
 		tb.mu.Unlock()
-		if err := b.Close(); err != nil {
-			t.Errorf("close broker: %v", err)
-		}
 	})
 	tb.admin = kadm.NewClient(tb.newClient())
 	return tb
@@ -149,39 +123,11 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// testLogger is silent unless SPOOL_TEST_LOG is set.
-func testLogger() *slog.Logger {
-	if os.Getenv("SPOOL_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // checkFor polls fn until it returns nil, failing the test with its last
 // error after timeout.
 func checkFor(t *testing.T, timeout time.Duration, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testcluster.CheckFor(t, timeout, fn)
 }
 
 func str(s *string) string {
