@@ -129,7 +129,7 @@ func (b *Broker) openMetadata(ctx context.Context) error {
 	}
 	q, err := quorum.Open(quorum.Config{
 		NodeID: b.cfg.NodeID, Dir: filepath.Join(mdDir, controller.MetadataTopic+"-0"),
-		ClusterID: b.clusterID, Voters: voters, Logger: b.logger.With("component", "quorum"),
+		ClusterID: b.clusterID, Voters: voters, Logger: b.logger,
 	})
 	if err != nil {
 		return fmt.Errorf("open metadata quorum: %w", err)
