@@ -1,12 +1,10 @@
 package fetchsession
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
+	"github.com/spoolhq/spool/internal/scripttest"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,43 +43,7 @@ import (
 // /ls= /err=CODE /rec /pref /div; partitions not listed get no result, and
 // all/... gives every unlisted partition that result.
 func TestScripts(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no scripts: %v", err)
-	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) { runScript(t, file) })
-	}
-}
-
-func runScript(t *testing.T, file string) {
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := newScript(10, 1000)
-	lines := bufio.NewScanner(f)
-	for n := 1; lines.Scan(); n++ {
-		line := strings.TrimSpace(lines.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		cmd, want, ok := strings.Cut(line, "=>")
-		if !ok {
-			t.Fatalf("%s:%d: no '=>' in %q", file, n, line)
-		}
-		got, err := sc.run(strings.Fields(cmd))
-		if err != nil {
-			t.Fatalf("%s:%d: %v", file, n, err)
-		}
-		if want = strings.TrimSpace(want); got != want {
-			t.Errorf("%s:%d: %s\n got: %s\nwant: %s", file, n, strings.TrimSpace(cmd), got, want)
-		}
-	}
-	if err := lines.Err(); err != nil {
-		t.Fatal(err)
-	}
+	scripttest.Run(t, "testdata/*.txt", func() scripttest.Runner { return newScript(10, 1000).run })
 }
 
 type script struct {

@@ -1,11 +1,9 @@
 package producerstate
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/spoolhq/spool/internal/scripttest"
 	"reflect"
 	"strconv"
 	"strings"
@@ -27,13 +25,10 @@ import (
 //	reload                                 snapshot round trip replaces the state => ok
 //	replay                                 the log replayed into a new state equals it => ok
 func TestScripts(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no scripts: %v", err)
-	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) { runScript(t, file) })
-	}
+	scripttest.Run(t, "testdata/*.txt", func() scripttest.Runner {
+		sc := &script{st: New(0)}
+		return sc.run
+	})
 }
 
 // kafkaCodes is the mapping the api layer is expected to use.
@@ -65,36 +60,6 @@ func (sc *script) leo() int64 {
 		return 0
 	}
 	return sc.log[len(sc.log)-1].NextOffset()
-}
-
-func runScript(t *testing.T, file string) {
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := &script{st: New(0)}
-	lines := bufio.NewScanner(f)
-	for n := 1; lines.Scan(); n++ {
-		line := strings.TrimSpace(lines.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		cmd, want, ok := strings.Cut(line, "=>")
-		if !ok {
-			t.Fatalf("%s:%d: no '=>' in %q", file, n, line)
-		}
-		got, err := sc.run(strings.Fields(cmd))
-		if err != nil {
-			t.Fatalf("%s:%d: %v", file, n, err)
-		}
-		if want = strings.TrimSpace(want); got != want {
-			t.Errorf("%s:%d: %s\n got: %s\nwant: %s", file, n, strings.TrimSpace(cmd), got, want)
-		}
-	}
-	if err := lines.Err(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func (sc *script) run(fields []string) (string, error) {
