@@ -3,13 +3,14 @@ package fetchsession
 import (
 	"errors"
 	"fmt"
-	"github.com/spoolhq/spool/internal/scripttest"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spoolhq/spool/internal/scripttest"
 )
 
 // The scripts in testdata/*.txt drive a Cache the way a broker's Fetch

@@ -3,13 +3,13 @@ package producerstate
 import (
 	"errors"
 	"fmt"
-	"github.com/spoolhq/spool/internal/scripttest"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/spoolhq/spool/internal/record"
+	"github.com/spoolhq/spool/internal/scripttest"
 )
 
 // The scripts in testdata/*.txt drive a State through produce requests the
