@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 )
@@ -70,4 +71,26 @@ func (s *watcherSet) notify() {
 		w.notify()
 	}
 	s.mu.Unlock()
+}
+
+// WaitCommitted blocks until the high watermark passes offset (the record
+// at offset is committed), the partition stops being led here, or ctx ends.
+func (p *Partition) WaitCommitted(ctx context.Context, offset int64) error {
+	if p.HighWatermark() > offset {
+		return nil
+	}
+	w := NewWaiter()
+	p.Watch(w)
+	defer p.Unwatch(w)
+	for p.HighWatermark() <= offset {
+		if !p.IsLeader() {
+			return ErrNotLeader
+		}
+		select {
+		case <-w.C():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
