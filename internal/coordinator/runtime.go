@@ -131,27 +131,67 @@ func (rt *Runtime) Loaded() []int32 {
 	return out
 }
 
-// Submit sends a request about key to its shard and waits for the result
-// (or ctx). The request's reply comes when the shard answers it, after the
-// records that answer depends on are committed.
-func (rt *Runtime) Submit(ctx context.Context, key string, body kmsg.Request, clientID, host string) Result {
-	idx, ok := rt.PartitionOf(key)
-	if !ok {
-		return Result{Err: ErrNotAvailable}
-	}
-	return rt.SubmitTo(ctx, idx, body, clientID, host)
+// Call is a request on its way to a shard.
+type Call struct {
+	ch chan Result
+	r  *runner
+	id uint64
 }
 
-// SubmitTo sends a request to the shard of one partition.
-func (rt *Runtime) SubmitTo(ctx context.Context, idx int32, body kmsg.Request, clientID, host string) Result {
+// Wait returns the call's result, or gives up when ctx ends (telling the
+// shard to forget the request).
+func (c *Call) Wait(ctx context.Context) Result {
+	var done <-chan struct{}
+	if c.r != nil {
+		done = c.r.done
+	}
+	select {
+	case res := <-c.ch:
+		return res
+	case <-done:
+		// The shard stopped; a reply it sent before stopping still counts.
+		select {
+		case res := <-c.ch:
+			return res
+		default:
+			return Result{Err: ErrNotCoordinator}
+		}
+	case <-ctx.Done():
+		if c.r != nil {
+			c.r.cancel(c.id)
+		}
+		return Result{Err: ctx.Err()}
+	}
+}
+
+func failedCall(err error) *Call {
+	ch := make(chan Result, 1)
+	ch <- Result{Err: err}
+	return &Call{ch: ch}
+}
+
+// Send queues a request about key for its shard and returns at once, so
+// that the requests of one connection reach their shard in the order they
+// were sent while their replies are awaited elsewhere. It blocks only when
+// the shard's queue is full.
+func (rt *Runtime) Send(key string, body kmsg.Request, clientID, host string) *Call {
+	idx, ok := rt.PartitionOf(key)
+	if !ok {
+		return failedCall(ErrNotAvailable)
+	}
+	return rt.SendTo(idx, body, clientID, host)
+}
+
+// SendTo queues a request for the shard of one partition.
+func (rt *Runtime) SendTo(idx int32, body kmsg.Request, clientID, host string) *Call {
 	rt.mu.Lock()
 	r, ok := rt.mu.shards[idx]
 	rt.mu.Unlock()
 	if !ok {
-		return Result{Err: ErrNotCoordinator}
+		return failedCall(ErrNotCoordinator)
 	}
 	if !r.loaded.Load() {
-		return Result{Err: ErrLoadInProgress}
+		return failedCall(ErrLoadInProgress)
 	}
 	sub := submission{
 		req:   Request{ID: rt.nextID.Add(1), Body: body, ClientID: clientID, ClientHost: host},
@@ -159,18 +199,20 @@ func (rt *Runtime) SubmitTo(ctx context.Context, idx int32, body kmsg.Request, c
 	}
 	select {
 	case r.requests <- sub:
+		return &Call{ch: sub.reply, r: r, id: sub.req.ID}
 	case <-r.done:
-		return Result{Err: ErrNotCoordinator}
-	case <-ctx.Done():
-		return Result{Err: ctx.Err()}
+		return failedCall(ErrNotCoordinator)
 	}
-	select {
-	case res := <-sub.reply:
-		return res
-	case <-ctx.Done():
-		r.cancel(sub.req.ID)
-		return Result{Err: ctx.Err()}
-	}
+}
+
+// Submit sends a request about key and waits for its result.
+func (rt *Runtime) Submit(ctx context.Context, key string, body kmsg.Request, clientID, host string) Result {
+	return rt.Send(key, body, clientID, host).Wait(ctx)
+}
+
+// SubmitTo sends a request to one partition's shard and waits.
+func (rt *Runtime) SubmitTo(ctx context.Context, idx int32, body kmsg.Request, clientID, host string) Result {
+	return rt.SendTo(idx, body, clientID, host).Wait(ctx)
 }
 
 // Close stops every shard and waits for them.
