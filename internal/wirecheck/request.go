@@ -22,6 +22,31 @@ var requests = []*message{
 	&describeClusterRequest,
 	&describeProducersRequest,
 	&describeTopicPartitionsRequest,
+
+	&findCoordinatorRequest,
+	&joinGroupRequest,
+	&heartbeatRequest,
+	&leaveGroupRequest,
+	&syncGroupRequest,
+	&describeGroupsRequest,
+	&listGroupsRequest,
+	&deleteGroupsRequest,
+	&offsetCommitRequest,
+	&offsetFetchRequest,
+	&offsetDeleteRequest,
+	&consumerGroupHeartbeatRequest,
+	&consumerGroupDescribeRequest,
+
+	&addPartitionsToTxnRequest,
+	&addOffsetsToTxnRequest,
+	&endTxnRequest,
+	&writeTxnMarkersRequest,
+	&txnOffsetCommitRequest,
+	&describeTransactionsRequest,
+	&listTransactionsRequest,
+
+	&saslHandshakeRequest,
+	&saslAuthenticateRequest,
 }
 
 // compiled is one message's plans, indexed by version.
