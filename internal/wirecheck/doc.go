@@ -25,7 +25,8 @@
 // comparisons, copies nothing and allocates nothing unless it refuses. The
 // tests make kmsg the oracle: its random encodings of every API and version
 // are accepted, their truncations refused, and mutations accepted only if
-// kmsg decodes them.
+// kmsg decodes them; a field a schema lets be null must be one kmsg keeps
+// null when it encodes what it decoded.
 //
 // Every API the broker serves must have a schema: internal/api's tests fail
 // for a row of its version table that has none.
