@@ -13,6 +13,7 @@ import (
 
 	"github.com/spoolhq/spool/internal/config"
 	"github.com/spoolhq/spool/internal/controller"
+	"github.com/spoolhq/spool/internal/coordinator"
 	"github.com/spoolhq/spool/internal/fetchsession"
 	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/network"
@@ -36,8 +37,10 @@ type Deps struct {
 	Image       func() *metadata.Image
 	Controller  *controller.Controller
 	ProducerIDs *controller.ProducerIDAllocator
-	Sessions    *fetchsession.Cache
-	Logger      *slog.Logger
+	// Groups is the group coordinator runtime.
+	Groups   *coordinator.Runtime
+	Sessions *fetchsession.Cache
+	Logger   *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

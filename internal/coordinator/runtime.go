@@ -116,8 +116,20 @@ func (rt *Runtime) PartitionOf(key string) (int32, bool) {
 	return PartitionFor(key, rt.mu.partitions), true
 }
 
-// Loaded lists the partitions whose shards are loaded, for requests that
-// span every shard (ListGroups).
+// Hosted lists the partitions with a shard here, loaded or not, for
+// requests that span every shard (ListGroups).
+func (rt *Runtime) Hosted() []int32 {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	var out []int32
+	for idx := range rt.mu.shards {
+		out = append(out, idx)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Loaded lists the partitions whose shards are loaded.
 func (rt *Runtime) Loaded() []int32 {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()

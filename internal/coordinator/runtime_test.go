@@ -201,7 +201,7 @@ func TestCancelledRequestLeavesTheShardWorking(t *testing.T) {
 func TestStoppingAShardAnswersItsQueue(t *testing.T) {
 	rt := newRuntime(t, openLeader(t, t.TempDir()))
 	call := rt.Send("g", heartbeat("g", -1), "", "") // waits for a tick
-	rt.Sync(nil, 1)                                   // the partition moves away
+	rt.Sync(nil, 1)                                  // the partition moves away
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if res := call.Wait(ctx); res.Err != nil && !errors.Is(res.Err, ErrNotCoordinator) {

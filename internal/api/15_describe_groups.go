@@ -1,0 +1,37 @@
+package api
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/internal/coordinator"
+	"github.com/spoolhq/spool/internal/network"
+)
+
+// describeGroups asks each group's shard about that group alone and
+// answers in request order.
+func (h *Handler) describeGroups(ctx context.Context, r *Request) (network.Reply, error) {
+	req := r.Body.(*kmsg.DescribeGroupsRequest)
+	calls := make([]*coordinator.Call, len(req.Groups))
+	for i, g := range req.Groups {
+		one := *req
+		one.Groups = []string{g}
+		calls[i] = h.sendGroup(r, g, &one)
+	}
+	return h.later(r, func() kmsg.Response {
+		resp := req.ResponseKind().(*kmsg.DescribeGroupsResponse)
+		for i, call := range calls {
+			res := call.Wait(ctx)
+			if res.Err == nil {
+				resp.Groups = append(resp.Groups, res.Response.(*kmsg.DescribeGroupsResponse).Groups...)
+				continue
+			}
+			g := kmsg.NewDescribeGroupsResponseGroup()
+			g.Group, g.ErrorCode = req.Groups[i], coordinatorCode(res.Err)
+			g.AuthorizedOperations = authorizedOpsUnset
+			resp.Groups = append(resp.Groups, g)
+		}
+		return resp
+	}), nil
+}

@@ -1,0 +1,34 @@
+package api
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/internal/coordinator"
+	"github.com/spoolhq/spool/internal/network"
+)
+
+func (h *Handler) deleteGroups(ctx context.Context, r *Request) (network.Reply, error) {
+	req := r.Body.(*kmsg.DeleteGroupsRequest)
+	calls := make([]*coordinator.Call, len(req.Groups))
+	for i, g := range req.Groups {
+		one := *req
+		one.Groups = []string{g}
+		calls[i] = h.sendGroup(r, g, &one)
+	}
+	return h.later(r, func() kmsg.Response {
+		resp := req.ResponseKind().(*kmsg.DeleteGroupsResponse)
+		for i, call := range calls {
+			res := call.Wait(ctx)
+			if res.Err == nil {
+				resp.Groups = append(resp.Groups, res.Response.(*kmsg.DeleteGroupsResponse).Groups...)
+				continue
+			}
+			g := kmsg.NewDeleteGroupsResponseGroup()
+			g.Group, g.ErrorCode = req.Groups[i], coordinatorCode(res.Err)
+			resp.Groups = append(resp.Groups, g)
+		}
+		return resp
+	}), nil
+}

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/internal/controller"
+	"github.com/spoolhq/spool/internal/coordinator"
+	"github.com/spoolhq/spool/internal/network"
+)
+
+// The group APIs queue their requests with the group coordinator while the
+// connection's reader is still on them (so a commit then a fetch on one
+// connection reach the coordinator in that order) and answer when the
+// coordinator does, which for JoinGroup can take a whole rebalance.
+
+// later answers r with what fn returns, computed on its own goroutine.
+func (h *Handler) later(r *Request, fn func() kmsg.Response) network.Reply {
+	ch := make(chan *network.Response, 1)
+	go func() {
+		ch <- encode(r.Header, fn())
+	}()
+	return network.Reply{Later: ch, FrameDone: true}
+}
+
+// coordinatorCode maps the runtime's routing errors to Kafka codes.
+func coordinatorCode(err error) int16 {
+	switch {
+	case errors.Is(err, coordinator.ErrNotCoordinator):
+		return kerr.NotCoordinator.Code
+	case errors.Is(err, coordinator.ErrLoadInProgress):
+		return kerr.CoordinatorLoadInProgress.Code
+	case errors.Is(err, coordinator.ErrNotAvailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return kerr.CoordinatorNotAvailable.Code
+	}
+	return errorCode(err)
+}
+
+// clientHost is the client's address as Kafka prints it in group
+// descriptions ("/127.0.0.1").
+func clientHost(r *Request) string {
+	if r.Conn == nil || r.Conn.Remote == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(r.Conn.Remote.String())
+	if err != nil {
+		return "/" + r.Conn.Remote.String()
+	}
+	return "/" + host
+}
+
+// sendGroup queues a request about one group.
+func (h *Handler) sendGroup(r *Request, group string, body kmsg.Request) *coordinator.Call {
+	return h.Groups.Send(group, body, r.ClientID, clientHost(r))
+}
+
+// ensureOffsetsTopic creates __consumer_offsets the first time a group
+// coordinator is looked for, with Kafka's settings for it.
+func (h *Handler) ensureOffsetsTopic(ctx context.Context) error {
+	if h.Image().Topic(controller.ConsumerOffsetsTopic) != nil {
+		return nil
+	}
+	rf := h.Config.OffsetsTopicReplicationFactor
+	if live := int16(len(h.Image().Brokers())); live > 0 && rf > live {
+		rf = live // a small cluster still gets its coordinator
+	}
+	segment := strconv.Itoa(int(h.Config.OffsetsTopicSegmentBytes))
+	res := h.Controller.CreateTopics(ctx, []controller.CreateTopic{{
+		Name:              controller.ConsumerOffsetsTopic,
+		NumPartitions:     h.Config.OffsetsTopicNumPartitions,
+		ReplicationFactor: rf,
+		Configs: map[string]*string{
+			"cleanup.policy":   ptr("compact"),
+			"compression.type": ptr("producer"),
+			"segment.bytes":    &segment,
+		},
+	}}, false)
+	if err := res[0].Err; err != nil && !errors.Is(err, controller.ErrTopicAlreadyExists) {
+		return err
+	}
+	h.log.Info("created the group coordinator topic", "topic", controller.ConsumerOffsetsTopic,
+		"partitions", h.Config.OffsetsTopicNumPartitions, "replication_factor", rf)
+	return nil
+}
