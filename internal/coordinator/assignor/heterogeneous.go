@@ -2,6 +2,7 @@ package assignor
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 )
 
@@ -41,22 +42,21 @@ type heterogeneous struct {
 }
 
 func assignHeterogeneous(spec GroupSpec, ids []string, topics TopicDescriber) (GroupAssignment, error) {
-	subscriptions := make([][]TopicID, len(ids))
-	var all []TopicID
-	for i, id := range ids {
-		subscriptions[i] = uniqueTopics(spec.Members[id].Topics)
-		all = append(all, subscriptions[i]...)
+	index := make(map[TopicID]int32)
+	for _, id := range ids {
+		for _, t := range spec.Members[id].Topics {
+			index[t] = 0
+		}
 	}
 	h := &heterogeneous{
-		topics: uniqueTopics(all),
-		size:   make([]int, len(ids)),
-		stamp:  make([]int, len(ids)),
-		start:  make([]int, len(ids)),
-		end:    make([]int, len(ids)),
+		topics:      slices.SortedFunc(maps.Keys(index), compareTopicIDs),
+		size:        make([]int, len(ids)),
+		stamp:       make([]int, len(ids)),
+		start:       make([]int, len(ids)),
+		end:         make([]int, len(ids)),
+		subscribers: make([][]int32, len(index)),
+		owner:       make([][]int32, len(index)),
 	}
-	index := make(map[TopicID]int32, len(h.topics))
-	h.subscribers = make([][]int32, len(h.topics))
-	h.owner = make([][]int32, len(h.topics))
 	for t, id := range h.topics {
 		n, ok := topics.NumPartitions(id)
 		if !ok {
@@ -66,11 +66,15 @@ func assignHeterogeneous(spec GroupSpec, ids []string, topics TopicDescriber) (G
 		h.owner[t] = slices.Repeat([]int32{-1}, n)
 	}
 	memberTopics := make([][]int32, len(ids)) // topic indexes, ascending
-	for i, sub := range subscriptions {
-		for _, id := range sub {
-			t := index[id]
+	for i, id := range ids {
+		var sub []int32
+		for _, t := range spec.Members[id].Topics {
+			sub = append(sub, index[t])
+		}
+		slices.Sort(sub)
+		memberTopics[i] = slices.Compact(sub)
+		for _, t := range memberTopics[i] {
 			h.subscribers[t] = append(h.subscribers[t], int32(i))
-			memberTopics[i] = append(memberTopics[i], t)
 		}
 	}
 
@@ -189,7 +193,7 @@ func (h *heterogeneous) balance(b *balancer) {
 // differ by at most one or the most loaded have none of t left. It returns
 // the number of partitions moved.
 func (h *heterogeneous) balanceTopic(t int32, b *balancer) int {
-	if b.reset(h.subscribers[t]) <= 1 {
+	if h.imbalance(t) <= 1 || b.reset(h.subscribers[t]) <= 1 {
 		return 0
 	}
 	owners := h.owner[t]
@@ -233,6 +237,18 @@ func (h *heterogeneous) balanceTopic(t int32, b *balancer) int {
 		moved++
 	}
 	return moved
+}
+
+// imbalance returns the difference between the largest and smallest
+// partition counts of topic t's subscribers (what balancer.reset returns,
+// without sorting).
+func (h *heterogeneous) imbalance(t int32) int {
+	subs := h.subscribers[t]
+	lo, hi := h.size[subs[0]], h.size[subs[0]]
+	for _, m := range subs[1:] {
+		lo, hi = min(lo, h.size[m]), max(hi, h.size[m])
+	}
+	return hi - lo
 }
 
 // balancer hands out the least loaded and the most loaded members of a

@@ -69,7 +69,7 @@ func (Range) Assign(spec GroupSpec, topics TopicDescriber) (GroupAssignment, err
 
 	out := make(GroupAssignment, len(ids))
 	for i, id := range ids {
-		a := make(Assignment, len(subscriptions[i]))
+		a := Assignment{}
 		for _, t := range subscriptions[i] {
 			if ps := state[t].take(); len(ps) > 0 {
 				a[t] = ps
