@@ -72,6 +72,7 @@ func TestBinWrappers(t *testing.T) {
 		"kafka-get-offsets.sh": "getting topic-partition offsets", "kafka-delete-records.sh": "delete records",
 		"kafka-dump-log.sh": "parse a log file", "kafka-producer-perf-test.sh": "verify the producer performance",
 		"kafka-consumer-perf-test.sh": "verify the consumer performance", "kafka-broker-api-versions.sh": "retrieve broker version information",
+		"kafka-consumer-groups.sh": "reset consumer group offsets",
 	}
 	for name, about := range wrappers {
 		cmd := exec.Command(filepath.Join(binDir(t), name), "--help")

@@ -105,6 +105,7 @@ func newRootCommand(extra ...*cobra.Command) *cobra.Command {
 		newProducerPerfCommand(),
 		newConsumerPerfCommand(),
 		newBrokerAPIVersionsCommand(),
+		newConsumerGroupsCommand(),
 	}
 	replaced := make(map[string]bool, len(extra))
 	for _, c := range extra {

@@ -22,6 +22,7 @@ var tools = map[string]string{
 	"producer-perf-test":  "This tool is used to verify the producer performance.",
 	"consumer-perf-test":  "This tool is used to verify the consumer performance.",
 	"broker-api-versions": "This tool helps to retrieve broker version information.",
+	"consumer-groups":     consumerGroupsAbout,
 }
 
 func TestHelpOnEveryTool(t *testing.T) {

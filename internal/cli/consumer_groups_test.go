@@ -1,0 +1,388 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// The consumer-groups tests run against kfake: Spool does not serve
+// consumer groups (FindCoordinator, JoinGroup, OffsetCommit, DescribeGroups,
+// ListGroups, ...) yet. Switch newKfakeCluster to newCluster here when it
+// does; only the member hosts and the coordinator's node ID may differ.
+
+// groups runs `spool consumer-groups --bootstrap-server bs args...`.
+func groups(t *testing.T, bs string, args ...string) result {
+	t.Helper()
+	return run(t, "", append([]string{"consumer-groups", "--bootstrap-server", bs}, args...)...)
+}
+
+// produceTo writes one record per timestamp (zero: now) to one partition.
+func produceTo(t *testing.T, bs, topic string, partition int32, stamps ...time.Time) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bs), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var recs []*kgo.Record
+	for i, ts := range stamps {
+		recs = append(recs, &kgo.Record{Topic: topic, Partition: partition, Value: []byte(fmt.Sprint(i)), Timestamp: ts})
+	}
+	if err := cl.ProduceSync(t.Context(), recs...).FirstErr(); err != nil {
+		t.Fatalf("produce to %s-%d: %v", topic, partition, err)
+	}
+}
+
+func now(n int) []time.Time { return make([]time.Time, n) }
+
+// commitOffset sets a group's committed offsets with the tool itself, which also
+// creates the group (empty, with no members).
+func commitOffset(t *testing.T, bs, group, topicPartitions string, offset int64) {
+	t.Helper()
+	r := groups(t, bs, "--reset-offsets", "--group", group, "--topic", topicPartitions, "--to-offset", fmt.Sprint(offset), "--execute")
+	if r.code != 0 || strings.Contains(r.stdout, "Error") {
+		t.Fatalf("commit %s %s=%d: %+v", group, topicPartitions, offset, r)
+	}
+}
+
+// member starts a group member consuming topics; consumer=true uses the
+// KIP-848 protocol. It returns once the group is stable with the member's
+// assignment.
+func member(t *testing.T, bs, group, clientID string, consumer bool, topics ...string) {
+	t.Helper()
+	opts := []kgo.Opt{kgo.SeedBrokers(bs), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topics...), kgo.ClientID(clientID)}
+	if consumer {
+		opts = append(opts, kgo.ServerSideBalancer())
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	adm := kadm.NewClient(cl)
+	checkGroup(t, func() error {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		if consumer {
+			d, err := adm.DescribeConsumerGroups(ctx, group)
+			g := d[group]
+			if err == nil && (g.State != "Stable" || len(g.Members) != 1 || len(g.AssignedPartitions()) == 0) {
+				err = fmt.Errorf("group %s: %+v", group, g)
+			}
+			return err
+		}
+		d, err := adm.DescribeGroups(ctx, group)
+		g := d[group]
+		if err == nil && (g.State != "Stable" || len(g.AssignedPartitions()) == 0) {
+			err = fmt.Errorf("group %s: %+v", group, g)
+		}
+		return err
+	})
+}
+
+// checkGroup polls fn until it returns nil.
+func checkGroup(t *testing.T, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestConsumerGroupsUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--list"}, `Missing required argument "[bootstrap-server]"`},
+		{[]string{"--bootstrap-server", "x:1", "--list", "--members"}, "Option(s) [members] are unavailable given other options on the command line"},
+		{[]string{"--bootstrap-server", "x:1", "--delete", "--group", "g", "--verbose"}, "Option(s) [verbose] are unavailable given other options on the command line"},
+		{[]string{"--bootstrap-server", "x:1", "--delete", "--group", "g", "--state"}, "Option(s) [state] are unavailable given other options on the command line"},
+		{[]string{"--bootstrap-server", "x:1", "--describe", "--group", "g", "--type"}, "Option(s) [type] are unavailable given other options on the command line"},
+		{[]string{"--bootstrap-server", "x:1", "--describe"}, "Option [describe] takes one of these options: [all-groups], [group]"},
+		{[]string{"--bootstrap-server", "x:1", "--describe", "--group", "g", "--members", "--state"}, "Option [describe] takes at most one of these options: [members], [offsets], [state]"},
+		{[]string{"--bootstrap-server", "x:1", "--describe", "--group", "g", "--offsets", "--members"}, "Option [describe] takes at most one of these options: [members], [offsets], [state]"},
+		{[]string{"--bootstrap-server", "x:1", "--describe", "--group", "g", "--state", "stable"}, "Option [describe] does not take a value for [state]"},
+		{[]string{"--bootstrap-server", "x:1", "--delete"}, "Option [delete] takes one of these options: [all-groups], [group]"},
+		{[]string{"--bootstrap-server", "x:1", "--delete", "--group", "g", "--topic", "t"}, "The consumer does not support topic-specific offset deletion from a consumer group."},
+		{[]string{"--bootstrap-server", "x:1", "--delete-offsets", "--group", "g"}, "Option [delete-offsets] takes the following options: [topic], [group]"},
+		{[]string{"--bootstrap-server", "x:1", "--delete-offsets", "--topic", "t"}, "Option [delete-offsets] takes the following options: [topic], [group]"},
+		{[]string{"--bootstrap-server", "x:1", "--reset-offsets", "--group", "g", "--dry-run", "--execute"}, "Option [reset-offsets] only accepts one of [execute] and [dry-run]"},
+		{[]string{"--bootstrap-server", "x:1", "--reset-offsets", "--dry-run", "--to-earliest"}, "Option [reset-offsets] takes one of these options: [all-groups], [group]"},
+		{[]string{"--bootstrap-server", "x:1", "--reset-offsets", "--group", "g", "--dry-run", "--to-earliest", "--to-latest"}, `Option "[to-earliest]" can't be used with option "[to-latest]"`},
+		{[]string{"--bootstrap-server", "x:1", "--reset-offsets", "--group", "g", "--dry-run", "--shift-by", "1", "--to-offset", "2"}, `Option "[to-offset]" can't be used with option "[shift-by]"`},
+		{[]string{"--bootstrap-server", "x:1", "--reset-offsets", "--group", "g", "--dry-run", "--from-file", "f", "--to-datetime", "d"}, `Option "[to-datetime]" can't be used with option "[from-file]"`},
+		{[]string{"--bootstrap-server", "x:1", "--reset-offsets", "--group", "g", "--dry-run", "--to-current", "--by-duration", "PT1H"}, `Option "[by-duration]" can't be used with option "[to-current]"`},
+		{[]string{"--bootstrap-server", "x:1", "--describe", "--group", "g", "--all-groups"}, `Option "[group]" can't be used with option "[all-groups]"`},
+		{[]string{"--bootstrap-server", "x:1", "--list", "--group", "g"}, `Option "[group]" can't be used with option "[list]"`},
+		{[]string{"--bootstrap-server", "x:1", "--describe", "--group", "g", "--topic", "t"}, `Option "[topic]" can't be used with option "[describe]"`},
+		{[]string{"--bootstrap-server", "x:1", "--list", "--topic", "t"}, `Option "[topic]" can't be used with option "[list]"`},
+		{[]string{"--bootstrap-server", "x:1", "--all-groups"}, "Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets"},
+		{[]string{"--bootstrap-server", "x:1", "--list", "--describe", "--all-groups"}, "Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets"},
+		{[]string{"--bootstrap-server", "x:1", "--reset-offsets", "--group", "g", "--to-offset", "x"}, "Cannot parse argument 'x' of option to-offset"},
+		{[]string{"--bootstrap-server", "x:1", "--list", "--timeout", "soon"}, "Cannot parse argument 'soon' of option timeout"},
+	} {
+		r := run(t, "", append([]string{"consumer-groups"}, c.args...)...)
+		first, table, _ := strings.Cut(r.stderr, "\nOption ")
+		if r.code != 1 || r.stdout != "" || !strings.HasSuffix(first, c.want) || !strings.Contains(table, "--bootstrap-server <String: server to") {
+			t.Errorf("%v: exit %d\nstdout %q\nstderr %q\nwant %q and the option table", c.args, r.code, r.stdout, r.stderr, c.want)
+		}
+	}
+}
+
+// TestConsumerGroupsResetWarnsWithoutExecute: a reset without --dry-run or
+// --execute is a dry run, with Kafka's warning first.
+func TestConsumerGroupsResetWarnsWithoutExecute(t *testing.T) {
+	r := run(t, "", "consumer-groups", "--bootstrap-server", "x:1", "--reset-offsets", "--to-earliest")
+	want := "WARN: No action will be performed as the --execute option is missing.In a future major release, the default behavior of this command will be to prompt the user before " +
+		"executing the reset rather than doing a dry run. You should add the --dry-run option explicitly if you are scripting this command and want to keep the current default behavior without prompting.\n" +
+		"Option [reset-offsets] takes one of these options: [all-groups], [group]\n"
+	if r.code != 1 || !strings.HasPrefix(r.stderr, want) {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestConsumerGroupsList(t *testing.T) {
+	bs := newKfakeCluster(t, seed(2, "t"))
+	commitOffset(t, bs, "idle", "t:0", 0)
+	commitOffset(t, bs, "a-rather-long-group-name", "t:1", 0)
+	member(t, bs, "active", "c1", false, "t")
+	member(t, bs, "next-gen", "c2", true, "t")
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "a-rather-long-group-name\nactive\nidle\nnext-gen\n"},
+		{[]string{"--state"}, "" +
+			"GROUP                              STATE               \n" +
+			"a-rather-long-group-name           Empty               \n" +
+			"active                             Stable              \n" +
+			"idle                               Empty               \n" +
+			"next-gen                           Stable              \n"},
+		{[]string{"--state", "stable"}, "" +
+			"GROUP                     STATE               \n" +
+			"active                    Stable              \n" +
+			"next-gen                  Stable              \n"},
+		{[]string{"--state", "Empty,DEAD"}, "" +
+			"GROUP                              STATE               \n" +
+			"a-rather-long-group-name           Empty               \n" +
+			"idle                               Empty               \n"},
+		{[]string{"--type"}, "" +
+			"GROUP                              TYPE                \n" +
+			"a-rather-long-group-name           Classic             \n" +
+			"active                             Classic             \n" +
+			"idle                               Classic             \n" +
+			"next-gen                           Consumer            \n"},
+		{[]string{"--type", "consumer"}, "" +
+			"GROUP                     TYPE                \n" +
+			"next-gen                  Consumer            \n"},
+		{[]string{"--type", "classic", "--state", "stable"}, "" +
+			"GROUP                     TYPE                 STATE               \n" +
+			"active                    Classic              Stable              \n"},
+		{[]string{"--state", "reconciling"}, "GROUP                     STATE               \n"},
+	} {
+		r := groups(t, bs, append([]string{"--list"}, c.args...)...)
+		if r.code != 0 || r.stdout != c.want || r.stderr != "" {
+			t.Errorf("--list %v: exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %q", c.args, r.code, r.stdout, c.want, r.stderr)
+		}
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--state", "bogus,stable"}, "Invalid state list 'bogus,stable'. Valid states are: PreparingRebalance, CompletingRebalance, Stable, Dead, Empty, Assigning, Reconciling\n"},
+		{[]string{"--state", "unknown"}, "Invalid state list 'unknown'. Valid states are: "},
+		{[]string{"--type", "share"}, "Invalid types list 'share'. Valid types are: Consumer, Classic\n"},
+	} {
+		r := groups(t, bs, append([]string{"--list"}, c.args...)...)
+		if r.code != 1 || !strings.HasPrefix(r.stderr, c.want) || !strings.Contains(r.stderr, "\nOption ") {
+			t.Errorf("--list %v: exit %d, stderr %q", c.args, r.code, r.stderr)
+		}
+	}
+}
+
+// TestConsumerGroupsDescribeIdle: a group with committed offsets and no
+// members, in every view.
+func TestConsumerGroupsDescribeIdle(t *testing.T) {
+	bs := newKfakeCluster(t, seed(2, "t"), seed(1, "topic-with-a-long-name"))
+	produceTo(t, bs, "t", 0, now(3)...)
+	produceTo(t, bs, "t", 1, now(1)...)
+	commitOffset(t, bs, "idle", "t:0", 2)
+	commitOffset(t, bs, "idle", "t:1", 0)
+	commitOffset(t, bs, "idle", "topic-with-a-long-name:0", 0)
+	noMembers := "\nConsumer group 'idle' has no active members.\n"
+
+	for _, c := range []struct {
+		args           []string
+		stdout, stderr string
+	}{
+		{nil, "\n" +
+			"GROUP           TOPIC                  PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID\n" +
+			"idle            t                      0          2               3               1               -               -               -\n" +
+			"idle            t                      1          0               1               1               -               -               -\n" +
+			"idle            topic-with-a-long-name 0          0               0               0               -               -               -\n", noMembers},
+		{[]string{"--offsets", "--verbose"}, "\n" +
+			"GROUP           TOPIC                  PARTITION  LEADER-EPOCH    CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID\n" +
+			"idle            t                      0          -               2               3               1               -               -               -\n" +
+			"idle            t                      1          -               0               1               1               -               -               -\n" +
+			"idle            topic-with-a-long-name 0          -               0               0               0               -               -               -\n", noMembers},
+		{[]string{"--members"}, "\n" +
+			"GROUP           CONSUMER-ID     HOST            CLIENT-ID       #PARTITIONS     \n", noMembers},
+		{[]string{"--members", "--verbose"}, "\n" +
+			"GROUP           CONSUMER-ID     HOST            CLIENT-ID       #PARTITIONS     CURRENT-EPOCH   CURRENT-ASSIGNMENT   TARGET-EPOCH    TARGET-ASSIGNMENT   \n", noMembers},
+	} {
+		r := groups(t, bs, append([]string{"--describe", "--group", "idle"}, c.args...)...)
+		if r.code != 0 || r.stdout != c.stdout || r.stderr != c.stderr {
+			t.Errorf("--describe %v: exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %q", c.args, r.code, r.stdout, c.stdout, r.stderr)
+		}
+	}
+
+	coordinator := fmt.Sprintf("%-25s", bs+"  (0)")
+	r := groups(t, bs, "--describe", "--group", "idle", "--state")
+	want := "\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                #MEMBERS\n" +
+		"idle            " + coordinator + " -                    Empty                0\n"
+	if r.code != 0 || r.stdout != want || r.stderr != noMembers {
+		t.Errorf("--state:\n%s\nwant:\n%s\nstderr: %q", r.stdout, want, r.stderr)
+	}
+	r = groups(t, bs, "--describe", "--group", "idle", "--state", "--verbose")
+	want = "\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
+		"idle            " + coordinator + " -                    Empty                -               -                         0\n"
+	if r.code != 0 || r.stdout != want || r.stderr != noMembers {
+		t.Errorf("--state --verbose:\n%s\nwant:\n%s\nstderr: %q", r.stdout, want, r.stderr)
+	}
+
+	// A group with no offsets and no members prints no table at all.
+	commitOffset(t, bs, "other", "t:0", 1)
+	mustRun(t, "", "consumer-groups", "--bootstrap-server", bs, "--delete-offsets", "--group", "other", "--topic", "t")
+	r = groups(t, bs, "--describe", "--group", "other")
+	if r.code != 0 || r.stdout != "" || r.stderr != "\nConsumer group 'other' has no active members.\n" {
+		t.Errorf("group without offsets: %+v", r)
+	}
+}
+
+// TestConsumerGroupsDescribeMissing: every view of a group that does not
+// exist fails the way Kafka 4's tool does, exit status 0 included.
+func TestConsumerGroupsDescribeMissing(t *testing.T) {
+	bs := newKfakeCluster(t, seed(1, "t"))
+	commitOffset(t, bs, "there", "t:0", 0)
+	const want = "\nError: Executing consumer group command failed due to org.apache.kafka.common.errors.GroupIdNotFoundException: Group missing not found.\n"
+	for _, view := range [][]string{nil, {"--offsets"}, {"--offsets", "--verbose"}, {"--members"}, {"--members", "--verbose"}, {"--state"}, {"--state", "--verbose"}} {
+		r := groups(t, bs, append([]string{"--describe", "--group", "missing", "--group", "there"}, view...)...)
+		if r.code != 0 || r.stdout != want || !strings.HasPrefix(r.stderr, "java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.GroupIdNotFoundException") {
+			t.Errorf("%v: %+v", view, r)
+		}
+	}
+}
+
+// TestConsumerGroupsDescribeActive: live groups of both protocols, and
+// --all-groups, which describes each in name order.
+func TestConsumerGroupsDescribeActive(t *testing.T) {
+	bs := newKfakeCluster(t, seed(2, "t"), seed(1, "u"))
+	produceTo(t, bs, "t", 0, now(4)...)
+	member(t, bs, "classic", "client-a", false, "t", "u")
+	member(t, bs, "modern", "client-b", true, "t", "u")
+	commitOffset(t, bs, "quiet", "u:0", 0)
+
+	adm := kadm.NewClient(mustClient(t, bs))
+	dg, err := adm.DescribeGroups(t.Context(), "classic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := dg["classic"].Members[0]
+	dc, err := adm.DescribeConsumerGroups(t.Context(), "modern")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm := dc["modern"].Members[0]
+	// The offsets view: one row per assigned partition, in topic and
+	// partition order, nothing committed yet.
+	offsets := func(group, id, host, client string) string {
+		idw, hw := max(15, len(id)), max(15, len(host))
+		line := func(cols ...string) string {
+			return fmt.Sprintf("%-15s %-15s %-10s %-15s %-15s %-15s %-*s %-*s %s\n", cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], idw, cols[6], hw, cols[7], cols[8])
+		}
+		return "\n" + line("GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID") +
+			line(group, "t", "0", "-", "4", "-", id, host, client) +
+			line(group, "t", "1", "-", "0", "-", id, host, client) +
+			line(group, "u", "0", "-", "0", "-", id, host, client)
+	}
+	for _, c := range []struct {
+		group, want string
+	}{
+		{"classic", offsets("classic", cm.MemberID, cm.ClientHost, "client-a")},
+		{"modern", offsets("modern", mm.MemberID, mm.ClientHost, "client-b")},
+	} {
+		r := groups(t, bs, "--describe", "--group", c.group)
+		if r.code != 0 || r.stdout != c.want || r.stderr != "" {
+			t.Errorf("%s offsets:\n%s\nwant:\n%s\nstderr %q", c.group, r.stdout, c.want, r.stderr)
+		}
+	}
+
+	// Members, verbose: the KIP-848 group has member and target epochs.
+	members := func(group, id, host, client, epoch, targetEpoch, target string) string {
+		idw, hw, cw := max(15, len(id)), max(15, len(host)), max(15, len(client))
+		line := func(cols ...string) string {
+			return fmt.Sprintf("%-15s %-*s %-*s %-*s %-15s %-15s %-20s %-15s %-20s\n", cols[0], idw, cols[1], hw, cols[2], cw, cols[3], cols[4], cols[5], cols[6], cols[7], cols[8])
+		}
+		return "\n" + line("GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "CURRENT-EPOCH", "CURRENT-ASSIGNMENT", "TARGET-EPOCH", "TARGET-ASSIGNMENT") +
+			line(group, id, host, client, "3", epoch, "t:0,1;u:0", targetEpoch, target)
+	}
+	epoch := fmt.Sprint(mm.MemberEpoch)
+	for _, c := range []struct {
+		group, want string
+	}{
+		{"classic", members("classic", cm.MemberID, cm.ClientHost, "client-a", "-", "-", "-")},
+		{"modern", members("modern", mm.MemberID, mm.ClientHost, "client-b", epoch, fmt.Sprint(dc["modern"].AssignmentEpoch), "t:0,1;u:0")},
+	} {
+		r := groups(t, bs, "--describe", "--group", c.group, "--members", "--verbose")
+		if r.code != 0 || r.stdout != c.want || r.stderr != "" {
+			t.Errorf("%s members:\n%s\nwant:\n%s\nstderr %q", c.group, r.stdout, c.want, r.stderr)
+		}
+	}
+	r := groups(t, bs, "--describe", "--group", "classic", "--members")
+	want := fmt.Sprintf("\n%-15s %-*s %-15s %-15s %-15s \n%-15s %-*s %-15s %-15s %-15s \n",
+		"GROUP", len(cm.MemberID), "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS",
+		"classic", len(cm.MemberID), cm.MemberID, cm.ClientHost, "client-a", "3")
+	if r.stdout != want {
+		t.Errorf("classic members:\n%q\nwant:\n%q", r.stdout, want)
+	}
+
+	// State: the assignor is the classic group's protocol or the KIP-848
+	// group's server-side assignor.
+	coordinator := fmt.Sprintf("%-25s", bs+"  (0)")
+	r = groups(t, bs, "--describe", "--all-groups", "--state", "--verbose")
+	want = "\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
+		"classic         " + coordinator + " cooperative-sticky   Stable               -               -                         1\n" +
+		"\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
+		fmt.Sprintf("modern          %s uniform              Stable               %-15d %-25d 1\n", coordinator, dc["modern"].Epoch, dc["modern"].AssignmentEpoch) +
+		"\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
+		"quiet           " + coordinator + " -                    Empty                -               -                         0\n"
+	if r.code != 0 || r.stdout != want || r.stderr != "\nConsumer group 'quiet' has no active members.\n" {
+		t.Errorf("--all-groups --state --verbose:\n%s\nwant:\n%s\nstderr %q", r.stdout, want, r.stderr)
+	}
+}
+
+func mustClient(t *testing.T, bs string) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
