@@ -28,15 +28,19 @@ func compareTopicPartitions(a, b topicPartition) int {
 
 // committedOffsets is what the group has committed: partitions without a
 // committed offset or with an error are left out, as Kafka's admin client
-// leaves them out.
+// leaves them out. A group that does not exist has committed nothing
+// (Kafka's brokers answer so; some others answer GROUP_ID_NOT_FOUND).
 func (r *groupsRun) committedOffsets(ctx context.Context, group string) (map[topicPartition]kadm.Offset, error) {
 	ctx, cancel := r.call(ctx)
 	defer cancel()
+	out := make(map[topicPartition]kadm.Offset)
 	resp, err := r.adm.adm.FetchOffsets(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return out, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[topicPartition]kadm.Offset)
 	resp.Each(func(o kadm.OffsetResponse) {
 		if o.Err == nil && o.At >= 0 {
 			out[topicPartition{o.Topic, o.Partition}] = o.Offset

@@ -47,8 +47,13 @@ func newConsumerPerfCommand() *cobra.Command {
 func (o *consumerPerfOptions) register(fs *pflag.FlagSet) {
 	addString(fs, &o.bootstrap, "bootstrap-server", "String: server to connect to", "", "REQUIRED: The server(s) to connect to.")
 	addString(fs, &o.topic, "topic", "String: topic", "", "REQUIRED: The topic to consume from.")
-	// Kafka's default is a random group; until Spool serves consumer groups
-	// the tool reads every partition directly unless a group is named.
+	// Kafka's default is a random group, "perf-consumer-" + a number below
+	// 100000 (shown in the help as the default). Spool does not serve
+	// consumer groups yet, so without --group the tool reads every
+	// partition directly. When it does, make that the default again (with
+	// Kafka's usage text, "The group id to consume on.") and drop the
+	// group-less branch in run; TestHelpOnEveryTool already allows for
+	// the random default.
 	addString(fs, &o.group, "group", "String: gid", "", "The group id to consume on. Without it every partition is read directly, with no group.")
 	addInt(fs, &o.fetchSize, "fetch-size", "Integer: size", 1048576, true, "The amount of data to fetch in a single request.")
 	addBool(fs, &o.fromLatest, "from-latest", "If the consumer does not already have an established offset to consume from, start with the latest message present in the log rather than the earliest message.")
