@@ -189,8 +189,11 @@ func (r *groupsRun) printDeleteOffsetsOutcome(group string, err error) {
 	}
 	if !errors.As(err, &code) {
 		name := "UNKNOWN_SERVER_ERROR"
-		if errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
 			name = "REQUEST_TIMED_OUT"
+		case unsupported(err):
+			name = "UNSUPPORTED_VERSION"
 		}
 		printError(r.t, "Encountered some unknown error: "+name)
 		return

@@ -195,6 +195,9 @@ func groupExceptionString(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "org.apache.kafka.common.errors.TimeoutException: Timed out waiting for the cluster to answer within --timeout."
+	case unsupported(err) && !errors.Is(err, kerr.UnsupportedVersion):
+		// franz-go's "broker is too old": Java names it so.
+		return "org.apache.kafka.common.errors.UnsupportedVersionException: " + err.Error()
 	case errors.Is(err, kerr.NonEmptyGroup):
 		return "org.apache.kafka.common.errors.GroupNotEmptyException: " + errMessage(err)
 	}

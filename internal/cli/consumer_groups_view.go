@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kadm"
 )
 
 // offsetRow is one line of the offsets view, every column as printed.
@@ -22,21 +24,43 @@ func (r *groupsRun) offsetRows(ctx context.Context, g *groupDescription) ([]offs
 	if err != nil {
 		return nil, err
 	}
-	var members []groupMember
-	for _, m := range g.members {
-		if len(m.assigned) > 0 {
-			members = append(members, m)
-		}
+	members, unassigned := splitByMember(g, committed)
+	all := slices.Clone(unassigned)
+	for _, m := range members {
+		all = append(all, m.assigned...)
 	}
-	slices.SortStableFunc(members, func(a, b groupMember) int { return len(b.assigned) - len(a.assigned) })
-	assigned := map[topicPartition]bool{}
-	var all []topicPartition
+	ends, err := r.logEndOffsets(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	var rows []offsetRow
 	for _, m := range members {
 		for _, tp := range m.assigned {
-			assigned[tp] = true
-			all = append(all, tp)
+			rows = append(rows, newOffsetRow(tp, committed, ends, m.id, m.host, m.clientID))
 		}
 	}
+	for _, tp := range unassigned {
+		rows = append(rows, newOffsetRow(tp, committed, ends, "-", "-", "-"))
+	}
+	return rows, nil
+}
+
+// splitByMember returns the members with an assignment, largest first,
+// each assignment sorted, and the committed partitions nobody is assigned.
+func splitByMember(g *groupDescription, committed map[topicPartition]kadm.Offset) ([]groupMember, []topicPartition) {
+	var members []groupMember
+	assigned := map[topicPartition]bool{}
+	for _, m := range g.members {
+		if len(m.assigned) == 0 {
+			continue
+		}
+		m.assigned = slices.SortedFunc(slices.Values(m.assigned), compareTopicPartitions)
+		for _, tp := range m.assigned {
+			assigned[tp] = true
+		}
+		members = append(members, m)
+	}
+	slices.SortStableFunc(members, func(a, b groupMember) int { return len(b.assigned) - len(a.assigned) })
 	var unassigned []topicPartition
 	for tp := range committed {
 		if !assigned[tp] {
@@ -44,40 +68,25 @@ func (r *groupsRun) offsetRows(ctx context.Context, g *groupDescription) ([]offs
 		}
 	}
 	slices.SortFunc(unassigned, compareTopicPartitions)
-	all = append(all, unassigned...)
-	ends, err := r.logEndOffsets(ctx, all)
-	if err != nil {
-		return nil, err
+	return members, unassigned
+}
+
+func newOffsetRow(tp topicPartition, committed map[topicPartition]kadm.Offset, ends map[topicPartition]int64, consumer, host, client string) offsetRow {
+	o := offsetRow{topic: tp.topic, partition: strconv.Itoa(int(tp.partition)), epoch: "-", offset: "-", end: "-", lag: "-",
+		consumer: consumer, host: host, client: client}
+	c, hasOffset := committed[tp]
+	end, hasEnd := ends[tp]
+	if hasOffset {
+		o.offset = strconv.FormatInt(c.At, 10)
+		o.epoch = epochString(c.LeaderEpoch)
 	}
-	row := func(tp topicPartition, consumer, host, client string) offsetRow {
-		o := offsetRow{topic: tp.topic, partition: strconv.Itoa(int(tp.partition)), epoch: "-", offset: "-", end: "-", lag: "-",
-			consumer: consumer, host: host, client: client}
-		c, hasOffset := committed[tp]
-		end, hasEnd := ends[tp]
-		if hasOffset {
-			o.offset = strconv.FormatInt(c.At, 10)
-			o.epoch = epochString(c.LeaderEpoch)
-		}
-		if hasEnd {
-			o.end = strconv.FormatInt(end, 10)
-		}
-		if hasOffset && hasEnd {
-			o.lag = strconv.FormatInt(end-c.At, 10)
-		}
-		return o
+	if hasEnd {
+		o.end = strconv.FormatInt(end, 10)
 	}
-	var rows []offsetRow
-	for _, m := range members {
-		tps := slices.Clone(m.assigned)
-		slices.SortFunc(tps, compareTopicPartitions)
-		for _, tp := range tps {
-			rows = append(rows, row(tp, m.id, m.host, m.clientID))
-		}
+	if hasOffset && hasEnd {
+		o.lag = strconv.FormatInt(end-c.At, 10)
 	}
-	for _, tp := range unassigned {
-		rows = append(rows, row(tp, "-", "-", "-"))
-	}
-	return rows, nil
+	return o
 }
 
 // logEndOffsets are the log end offsets of the partitions that have a

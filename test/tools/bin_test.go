@@ -21,7 +21,7 @@ import (
 var wrappers = []string{
 	"kafka-topics.sh", "kafka-console-producer.sh", "kafka-console-consumer.sh", "kafka-configs.sh",
 	"kafka-get-offsets.sh", "kafka-delete-records.sh", "kafka-dump-log.sh", "kafka-producer-perf-test.sh",
-	"kafka-consumer-perf-test.sh", "kafka-broker-api-versions.sh",
+	"kafka-consumer-perf-test.sh", "kafka-broker-api-versions.sh", "kafka-consumer-groups.sh",
 }
 
 // TestQuickstart runs Kafka's quickstart commands, as written, against a
