@@ -59,17 +59,16 @@ func (r *groupsRun) describeGroups(ctx context.Context, names []string) map[stri
 }
 
 // describeConsumerProtocol fills out with the KIP-848 groups of names and
-// returns the groups left for DescribeGroups.
+// returns the groups left for DescribeGroups: those the broker does not
+// know as consumer groups, and all of them when it does not serve
+// ConsumerGroupDescribe (or cannot be reached; DescribeGroups then says
+// why).
 func (r *groupsRun) describeConsumerProtocol(ctx context.Context, names []string, out map[string]describedGroup) []string {
 	req := kmsg.NewPtrConsumerGroupDescribeRequest()
 	req.Groups = names
-	var classic []string
 	topics := &topicNames{r: r}
 	for _, shard := range r.adm.cl.RequestSharded(ctx, req) {
 		if shard.Err != nil {
-			// Not served (an older broker) or not reachable:
-			// DescribeGroups answers or says why not.
-			classic = append(classic, shard.Req.(*kmsg.ConsumerGroupDescribeRequest).Groups...)
 			continue
 		}
 		for _, g := range shard.Resp.(*kmsg.ConsumerGroupDescribeResponse).Groups {
@@ -77,10 +76,15 @@ func (r *groupsRun) describeConsumerProtocol(ctx context.Context, names []string
 			case 0:
 				out[g.Group] = describedGroup{desc: fromConsumerGroup(ctx, g, shard.Meta, topics)}
 			case kerr.GroupIDNotFound.Code, kerr.UnsupportedVersion.Code:
-				classic = append(classic, g.Group)
 			default:
 				out[g.Group] = describedGroup{err: codeErr(g.ErrorCode, g.ErrorMessage)}
 			}
+		}
+	}
+	var classic []string
+	for _, name := range names {
+		if _, ok := out[name]; !ok {
+			classic = append(classic, name)
 		}
 	}
 	return classic
@@ -187,7 +191,7 @@ func nilIfEmpty(s string) *string {
 
 // groupStateName is Kafka's GroupState.parse(s).toString().
 func groupStateName(s string) string {
-	for _, v := range append(consumerGroupStates, "NotReady") {
+	for _, v := range slices.Concat(consumerGroupStates, []string{"NotReady"}) {
 		if strings.EqualFold(v, s) {
 			return v
 		}
@@ -223,12 +227,10 @@ func (r *groupsRun) describeAll(ctx context.Context) ([]*groupDescription, error
 func groupNotFoundMessage(err error, group string) error {
 	var be *brokerError
 	if errors.Is(err, kerr.GroupIDNotFound) && !(errors.As(err, &be) && be.msg != "") {
-		return codeErr(kerr.GroupIDNotFound.Code, kmsgString(fmt.Sprintf("Group %s not found.", group)))
+		return codeErr(kerr.GroupIDNotFound.Code, kmsg.StringPtr(fmt.Sprintf("Group %s not found.", group)))
 	}
 	return err
 }
-
-func kmsgString(s string) *string { return &s }
 
 // describeGroupsCommand is --describe: the offsets view by default, or
 // --members or --state.

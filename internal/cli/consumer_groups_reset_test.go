@@ -299,6 +299,11 @@ func TestConsumerGroupsUnreachable(t *testing.T) {
 		t.Fatalf("took %v", d)
 	}
 
+	r = run(t, "", "consumer-groups", "--bootstrap-server", "no-port", "--list")
+	if r.code != 0 || r.stdout != "\nError: Executing consumer group command failed due to Failed to create new KafkaAdminClient\n" {
+		t.Fatalf("bad bootstrap address: %+v", r)
+	}
+
 	closed := silent.Addr().String()
 	silent.Close()
 	r = run(t, "", "consumer-groups", "--bootstrap-server", closed, "--describe", "--group", "g")
