@@ -1,0 +1,90 @@
+// Package group is the group coordinator's state for one partition of
+// __consumer_offsets (a shard), as a pure state machine: Apache Kafka 4.x's
+// GroupMetadataManager and OffsetMetadataManager for the classic rebalance
+// protocol and committed offsets. It implements coordinator.Shard; package
+// coordinator runs it.
+//
+// # Driving a shard
+//
+// The runtime owns one Shard per partition it leads and calls it from one
+// goroutine:
+//
+//	s := group.NewShard(cfg, partition)
+//	for each record of the partition, in order: s.Replay(offset, key, value)
+//	then, for each request, timer tick and cancellation:
+//	    out := s.Handle(now, req)   // or s.Tick(now), s.Cancel(id)
+//	    append out.Records to the partition, wait until committed,
+//	    s.Replay each of them, then send out.Replies
+//	    sleep until s.NextDeadline(), then s.Tick(now)
+//
+// The shard relies on that order: the records of an Output are replayed
+// before the next Handle, Tick or Cancel. If a write fails, the shard holds
+// decisions the log does not, and must be dropped and rebuilt from the
+// log (the runtime does so).
+//
+// A request is any group API routed here by its group id
+// (coordinator.PartitionFor): JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+// OffsetCommit, OffsetDelete and single-group OffsetFetch (v0-v7) go to
+// the group's shard; DescribeGroups, DeleteGroups and OffsetFetch v8+ may
+// name groups of several shards, and the api layer sends each shard the
+// groups it coordinates and merges the answers in request order;
+// ListGroups goes to every shard and the groups are concatenated. Each
+// request gets exactly one Reply, in the Output of the call that took it or
+// of a later one: a JoinGroup waits for the end of the join phase, a
+// follower's SyncGroup for the leader's assignment. Cancel drops the reply
+// of such a parked request (its client went away) and nothing else, as
+// Kafka, which cannot see the connection close, goes on counting the
+// member as joined.
+//
+// NextDeadline returns a zero time while the shard has not yet started
+// the sessions of the members it loaded: the first Tick (or Handle) starts
+// them, with now as the start of their session timeout, as Kafka does when
+// a coordinator takes over a partition.
+//
+// # What is durable
+//
+// Committed offsets and the state of groups that Kafka writes down change
+// only when their records are replayed: an OffsetCommit's offsets, the
+// leader's assignment (the group becomes Stable when the GroupMetadata
+// record of its SyncGroup is replayed), the new member id of a static
+// member rejoining a stable group, and the deletion of groups and offsets.
+// The join phase of a rebalance is not written down, in Kafka as here:
+// members joining and leaving, the generation and protocol chosen and the
+// leader elected when the join phase ends live in memory until the
+// assignment is written, and a shard rebuilt from the log comes back with
+// the last written generation, Stable with its members and assignments (or
+// Empty). Clients that saw a newer generation then get ILLEGAL_GENERATION
+// or UNKNOWN_MEMBER_ID and rejoin. So a rebuilt shard answers OffsetFetch,
+// DescribeGroups and ListGroups exactly as the shard it replaces did for
+// every group that was not in the middle of a rebalance.
+//
+// The records are Kafka's own (docs/format/consumer-offsets.md):
+// OffsetCommitKey v1 with OffsetCommitValue v3 (v1 when a v2-v4 commit
+// asked for its own retention), GroupMetadataKey v2 with GroupMetadataValue
+// v3, and tombstones; every older value version replays.
+//
+// # Group types
+//
+// Groups are kept by id with a type behind the group interface (group.go),
+// which the shared parts use: offsets (offsets.go, offset_*.go), listing
+// (describe.go), deletion (delete.go) and expiry (expiry.go). The classic
+// protocol is in classic_*.go. KIP-848 consumer groups
+// (ConsumerGroupHeartbeat, ConsumerGroupDescribe, member epochs in
+// OffsetCommit and OffsetFetch) are to be another implementation of the
+// interface, in files of their own, with their records (key versions 3 to
+// 8) in Replay.
+//
+// # Differences from Kafka
+//
+// Where Kafka picks by hash-map order (the next leader when the leader
+// leaves, the leader elected among rejoined members, the protocol among
+// equally voted ones), the shard picks the member that joined first. A
+// JoinGroup or SyncGroup superseded by another from the same member, which
+// Kafka never answers, is answered with REBALANCE_IN_PROGRESS; a removed
+// member's parked SyncGroup, which Kafka leaves unanswered, gets
+// UNKNOWN_MEMBER_ID. A simple commit to an unknown group makes the group
+// when its record is replayed, so a commit that writes nothing (every
+// partition's metadata too large) makes no group. Transactional offsets
+// (TxnOffsetCommit, and with them UNSTABLE_OFFSET_COMMIT) come with the
+// transactions work: offsetStore.pendingTransactional is the hook.
+package group
