@@ -17,7 +17,7 @@ import (
 func fmtOutput(h *harness, records []coordinator.Record, replies []coordinator.Reply) string {
 	var parts []string
 	for _, rec := range records {
-		parts = append(parts, fmtRecord(rec))
+		parts = append(parts, fmtRecord(h, rec))
 	}
 	for _, rep := range replies {
 		parts = append(parts, fmt.Sprintf("r%d %s", rep.ID, fmtResponse(rep.Response)))
@@ -38,7 +38,7 @@ func codeName(code int16) string {
 	return fmt.Sprintf("code%d", code)
 }
 
-func fmtRecord(rec coordinator.Record) string {
+func fmtRecord(h *harness, rec coordinator.Record) string {
 	version, err := recordKeyVersion(rec.Key)
 	if err != nil {
 		return "{" + err.Error() + "}"
@@ -62,7 +62,14 @@ func fmtRecord(rec coordinator.Record) string {
 	if err != nil {
 		return "{" + err.Error() + "}"
 	}
-	return fmt.Sprintf("{offset %s %s-%d=%s}", k.Group, k.Topic, k.Partition, fmtOffset(e.offset, e.leaderEpoch, e.metadata))
+	s := fmt.Sprintf("{offset %s %s-%d=%s", k.Group, k.Topic, k.Partition, fmtOffset(e.offset, e.leaderEpoch, e.metadata))
+	if e.commitTime != h.now.UnixMilli() {
+		s += fmt.Sprintf(" committed%+d", e.commitTime-h.now.UnixMilli())
+	}
+	if e.expireTime != -1 {
+		s += fmt.Sprintf(" expires%+d", e.expireTime-h.now.UnixMilli())
+	}
+	return s + "}"
 }
 
 func fmtGroupValue(v *kmsg.GroupMetadataValue) string {

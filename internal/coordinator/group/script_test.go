@@ -44,6 +44,7 @@ import (
 //	state g=         the classic group's live state
 //	timers           pending timers, relative to now
 //	restart          replace the shard with one rebuilt from the log
+//	config key=value ...  Kafka config keys, before the first request
 func TestScripts(t *testing.T) {
 	scripttest.Run(t, "testdata/*.txt", func() scripttest.Runner {
 		sc := &script{h: newHarness(DefaultConfig())}
@@ -102,8 +103,38 @@ func (sc *script) command(name string, a args) (string, error) {
 		return fmtTimers(sc.h), nil
 	case "restart":
 		return "ok", sc.h.restart()
+	case "config":
+		return "ok", sc.config(a)
 	}
 	return "", fmt.Errorf("unknown command %q", name)
+}
+
+// config sets Kafka config keys and starts over with an empty shard.
+func (sc *script) config(a args) error {
+	fields := map[string]*int32{
+		"group.min.session.timeout.ms":     &sc.h.cfg.GroupMinSessionTimeoutMs,
+		"group.max.session.timeout.ms":     &sc.h.cfg.GroupMaxSessionTimeoutMs,
+		"group.initial.rebalance.delay.ms": &sc.h.cfg.GroupInitialRebalanceDelayMs,
+		"group.max.size":                   &sc.h.cfg.GroupMaxSize,
+		"offsets.retention.minutes":        &sc.h.cfg.OffsetsRetentionMinutes,
+		"offset.metadata.max.bytes":        &sc.h.cfg.OffsetMetadataMaxBytes,
+	}
+	for k := range a.values {
+		if k == "offsets.retention.check.interval.ms" {
+			sc.h.cfg.OffsetsRetentionCheckIntervalMs = a.int(k, 0)
+			continue
+		}
+		f, ok := fields[k]
+		if !ok {
+			return fmt.Errorf("unknown config key %q", k)
+		}
+		*f = int32(a.int(k, 0))
+	}
+	if len(sc.h.log) > 0 {
+		return errors.New("config must come before the first request")
+	}
+	sc.h.s = sc.h.newShard()
+	return sc.h.cfg.Validate()
 }
 
 // buildRequest makes the request of a request command; nil for others.
@@ -156,8 +187,10 @@ func joinRequestOf(a args) *kmsg.JoinGroupRequest {
 	if raw, ok := a.get("meta"); ok {
 		meta = []byte(raw)
 	}
-	for _, name := range strings.Split(a.str("protos", "range"), "+") {
-		req.Protocols = append(req.Protocols, kmsg.JoinGroupRequestProtocol{Name: name, Metadata: meta})
+	if protos := a.str("protos", "range"); protos != "" {
+		for _, name := range strings.Split(protos, "+") {
+			req.Protocols = append(req.Protocols, kmsg.JoinGroupRequestProtocol{Name: name, Metadata: meta})
+		}
 	}
 	return req
 }
