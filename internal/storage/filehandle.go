@@ -117,6 +117,22 @@ func (h *fileHandle) markDeleted() error {
 	return nil
 }
 
+// rename moves the file to path, under the handle's lock so that a holder
+// opening the file later finds it (a swapped-in segment losing its .swap
+// suffix).
+func (h *fileHandle) rename(path string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.mu.deleted || h.mu.path == path {
+		return nil
+	}
+	if err := os.Rename(h.mu.path, path); err != nil {
+		return err
+	}
+	h.mu.path = path
+	return nil
+}
+
 // markDue says the deletion delay has passed: the file goes now if nobody
 // holds it, else with the last release.
 func (h *fileHandle) markDue() error {

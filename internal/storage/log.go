@@ -46,15 +46,27 @@ type Log struct {
 	logger *slog.Logger
 	epochs *LeaderEpochCache
 
+	// replaceMu serializes the log cleaner's segment replacement with
+	// retention, DeleteRecords and truncation, the other changes to old
+	// segments, so that a replacement never loses the segments it replaces
+	// between its commit point and its swap. It is held across the
+	// replacement's directory fsyncs; appends and reads never take it.
+	replaceMu sync.Mutex
+
 	// writeMu serializes appends and every change to the set of segments
-	// (roll, retention, truncation, close). It is held across file writes
-	// and renames but never across an fsync.
+	// (roll, retention, truncation, replacement, close). It is held across
+	// file writes and renames but never across an fsync.
 	writeMu sync.Mutex
 	// cfg is guarded by writeMu.
 	cfg Config
 
 	// flushMu serializes flushes; appends and reads never take it.
 	flushMu sync.Mutex
+
+	// replaceHook, when set (by tests), runs at each step of
+	// ReplaceSegments; an error stops the replacement there as a crash
+	// would, leaving the files as they are.
+	replaceHook func(step string) error
 
 	// mu guards the log's shape. Fields marked (w) change only while writeMu
 	// is held as well, so the appender may read them holding writeMu alone.

@@ -30,9 +30,9 @@ func (l *Log) Read(start int64, maxBytes int, upTo OffsetMetadata, minOneBatch b
 	if maxBytes < 0 {
 		return ReadResult{}, fmt.Errorf("read log %s: negative max bytes %d", l.dir, maxBytes)
 	}
-	after := int64(-1)
+	from := start
 	for {
-		t, err := l.readTarget(start, upTo, after)
+		t, err := l.readTarget(start, upTo, from)
 		if err != nil || t.seg == nil {
 			return t.empty, err
 		}
@@ -40,7 +40,10 @@ func (l *Log) Read(start int64, maxBytes int, upTo OffsetMetadata, minOneBatch b
 		if err != nil || found {
 			return res, err
 		}
-		after = t.seg.base
+		// Nothing at or past start in that segment: go on from where the
+		// next one began. Continuing by offset rather than by segment keeps
+		// a read right across a compaction that merged segments meanwhile.
+		from = t.next
 	}
 }
 
@@ -48,13 +51,14 @@ func (l *Log) Read(start int64, maxBytes int, upTo OffsetMetadata, minOneBatch b
 type readTarget struct {
 	seg    *segment
 	maxPos int64      // read no byte at or past this position
+	next   int64      // the base of the segment after seg (the log end for the last)
 	empty  ReadResult // the answer when seg is nil
 }
 
 // readTarget picks, under the lock, the segment to read start from: the one
-// that holds it, or the one after `after` when that held nothing at or past
-// start.
-func (l *Log) readTarget(start int64, upTo OffsetMetadata, after int64) (readTarget, error) {
+// that holds offset from (start, or where the next segment began when the
+// previous target held nothing at or past start).
+func (l *Log) readTarget(start int64, upTo OffsetMetadata, from int64) (readTarget, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.mu.closed {
@@ -71,34 +75,32 @@ func (l *Log) readTarget(start int64, upTo OffsetMetadata, after int64) (readTar
 	case start == upTo.Offset:
 		empty.empty.Start = upTo
 		return empty, nil
-	case start > upTo.Offset:
+	case start > upTo.Offset, from >= upTo.Offset, from >= l.mu.end.Offset:
 		return empty, nil
 	}
-	i := l.floorSegmentLocked(start)
-	if after >= 0 {
-		i = l.segmentAfterLocked(after)
-	}
-	if i >= len(l.mu.segments) || l.mu.segments[i].base > upTo.SegmentBase {
+	i := l.floorSegmentLocked(from)
+	if l.mu.segments[i].base > upTo.SegmentBase {
 		return empty, nil
 	}
-	seg := l.mu.segments[i]
+	seg, next := l.mu.segments[i], l.nextBaseLocked(i)
 	maxPos := seg.size()
-	if seg.base == upTo.SegmentBase {
+	if seg.base == upTo.SegmentBase && upTo.Offset < next {
+		// upTo is inside this segment. (When it is at the segment's end,
+		// the position is not needed, and compaction may have rewritten
+		// the segment since upTo was taken.)
 		maxPos = min(maxPos, upTo.Position)
 	}
 	seg.file.retain()
-	return readTarget{seg: seg, maxPos: maxPos}, nil
+	return readTarget{seg: seg, maxPos: maxPos, next: next}, nil
 }
 
-// segmentAfterLocked returns the index of the first segment whose base is
-// above base (len(segments) if none is).
-func (l *Log) segmentAfterLocked(base int64) int {
-	for i, s := range l.mu.segments {
-		if s.base > base {
-			return i
-		}
+// nextBaseLocked is the base offset of the segment after the i-th, or the
+// log end for the last one: every offset of the i-th segment is below it.
+func (l *Log) nextBaseLocked(i int) int64 {
+	if i+1 < len(l.mu.segments) {
+		return l.mu.segments[i+1].base
 	}
-	return len(l.mu.segments)
+	return l.mu.end.Offset
 }
 
 // read finds the batch holding start in the target segment and slices whole

@@ -15,6 +15,8 @@ import (
 // first remaining segment. It also removes deleted files whose
 // file.delete.delay.ms has passed. It returns how many segments it deleted.
 func (l *Log) ApplyRetention(now time.Time, highWatermark int64) (int, error) {
+	l.replaceMu.Lock()
+	defer l.replaceMu.Unlock()
 	// Loading old segments' time indexes is I/O; do it before taking the
 	// lock that appends need.
 	if err := l.loadTimestamps(); err != nil {
@@ -58,6 +60,8 @@ func (l *Log) loadTimestamps() error {
 // and deletes the segments wholly below it. The offset may not pass the
 // high watermark or the log end. It returns the new log start offset.
 func (l *Log) DeleteRecordsBefore(offset, highWatermark int64) (int64, error) {
+	l.replaceMu.Lock()
+	defer l.replaceMu.Unlock()
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
 	if l.mu.closed {

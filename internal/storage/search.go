@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"sort"
 
 	"github.com/spoolhq/spool/internal/record"
 )
@@ -13,9 +15,8 @@ import (
 // the call. It serves rebuilding producer state, dump tools and scans.
 func (l *Log) Batches(from int64, fn func(record.Batch) error) error {
 	buf := make([]byte, 0, 256<<10)
-	after := int64(-1)
 	for {
-		seg, end, err := l.iterTarget(from, after)
+		seg, end, next, err := l.iterTarget(from)
 		if err != nil || seg == nil {
 			return err
 		}
@@ -23,31 +24,32 @@ func (l *Log) Batches(from int64, fn func(record.Batch) error) error {
 		if rerr := seg.file.release(); err == nil {
 			err = rerr
 		}
-		if err != nil {
+		if err != nil || next < 0 {
 			return err
 		}
-		after = seg.base
+		// Go on by offset, not by segment, so that a compaction merging
+		// segments meanwhile neither hides batches nor repeats them.
+		from = max(from, next)
 	}
 }
 
-// iterTarget picks the next segment for Batches and takes a reference on
-// it; end is its size at that moment.
-func (l *Log) iterTarget(from, after int64) (*segment, int64, error) {
+// iterTarget picks the segment holding from for Batches and takes a
+// reference on it; end is its size at that moment and next the base of
+// the segment after it (-1 for the last segment).
+func (l *Log) iterTarget(from int64) (seg *segment, end, next int64, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.mu.closed {
-		return nil, 0, ErrClosed
+		return nil, 0, 0, ErrClosed
 	}
 	i := l.floorSegmentLocked(from)
-	if after >= 0 {
-		i = l.segmentAfterLocked(after)
+	seg = l.mu.segments[i]
+	next = -1
+	if i+1 < len(l.mu.segments) {
+		next = l.mu.segments[i+1].base
 	}
-	if i >= len(l.mu.segments) {
-		return nil, 0, nil
-	}
-	seg := l.mu.segments[i]
 	seg.file.retain()
-	return seg, seg.size(), nil
+	return seg, seg.size(), next, nil
 }
 
 // iterSegment reads seg's batches in [index hint for from, end) in chunks.
@@ -91,6 +93,10 @@ func (l *Log) iterSegment(seg *segment, from, end int64, buf *[]byte, fn func(re
 // Kafka, the search looks only in the first segment whose largest timestamp
 // reaches ts.
 func (l *Log) OffsetForTimestamp(ts, startOffset int64) (record.Batch, bool, error) {
+	return l.retryGone(func() (record.Batch, bool, error) { return l.offsetForTimestamp(ts, startOffset) })
+}
+
+func (l *Log) offsetForTimestamp(ts, startOffset int64) (record.Batch, bool, error) {
 	segs, logStart, err := l.snapshot()
 	if err != nil {
 		return nil, false, err
@@ -99,7 +105,7 @@ func (l *Log) OffsetForTimestamp(ts, startOffset int64) (record.Batch, bool, err
 	for _, seg := range segs {
 		largest, err := seg.largestTimestamp(l.logger)
 		if err != nil {
-			return nil, false, err
+			return nil, false, l.goneOr(seg, err)
 		}
 		if largest < ts {
 			continue
@@ -109,7 +115,7 @@ func (l *Log) OffsetForTimestamp(ts, startOffset int64) (record.Batch, bool, err
 			_, off := idx.time.lookup(ts)
 			from = idx.index.lookup(max(off, startOffset))
 		}); err != nil {
-			return nil, false, err
+			return nil, false, l.goneOr(seg, err)
 		}
 		return l.copyFirst(seg, from, func(h record.Batch) bool {
 			return h.MaxTimestamp() >= ts && h.LastOffset() >= startOffset
@@ -121,6 +127,10 @@ func (l *Log) OffsetForTimestamp(ts, startOffset int64) (record.Batch, bool, err
 // MaxTimestampBatch returns (a copy of) the first batch holding the log's
 // largest timestamp, for ListOffsets -3 (MAX_TIMESTAMP).
 func (l *Log) MaxTimestampBatch() (record.Batch, bool, error) {
+	return l.retryGone(l.maxTimestampBatch)
+}
+
+func (l *Log) maxTimestampBatch() (record.Batch, bool, error) {
 	segs, _, err := l.snapshot()
 	if err != nil {
 		return nil, false, err
@@ -133,7 +143,7 @@ func (l *Log) MaxTimestampBatch() (record.Batch, bool, error) {
 		}
 		ts, off, pos, err := seg.maxTimestamp(l.logger)
 		if err != nil {
-			return nil, false, err
+			return nil, false, l.goneOr(seg, err)
 		}
 		if ts > bestTs {
 			best, bestTs, bestOff, bestPos = seg, ts, off, pos
@@ -145,7 +155,7 @@ func (l *Log) MaxTimestampBatch() (record.Batch, bool, error) {
 	from := bestPos
 	if from < 0 {
 		if err := best.withIndex(l.logger, func(idx *indexBuilder) { from = idx.index.lookup(bestOff) }); err != nil {
-			return nil, false, err
+			return nil, false, l.goneOr(best, err)
 		}
 	}
 	return l.copyFirst(best, from, func(h record.Batch) bool { return h.MaxTimestamp() == bestTs })
@@ -161,6 +171,38 @@ func (l *Log) snapshot() ([]*segment, int64, error) {
 	return append([]*segment(nil), l.mu.segments...), l.mu.logStart, nil
 }
 
+// errSegmentGone means a search met a segment that left the log after the
+// search took its snapshot (retention, or compaction swapping segments).
+var errSegmentGone = errors.New("segment left the log")
+
+// retryGone runs a search again, on a fresh snapshot, when it met a
+// segment that left the log meanwhile.
+func (l *Log) retryGone(search func() (record.Batch, bool, error)) (record.Batch, bool, error) {
+	for attempt := 0; ; attempt++ {
+		b, ok, err := search()
+		if !errors.Is(err, errSegmentGone) || attempt == 3 {
+			return b, ok, err
+		}
+	}
+}
+
+// goneOr is errSegmentGone when seg has left the log, else err.
+func (l *Log) goneOr(seg *segment, err error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.isLiveLocked(seg) {
+		return errSegmentGone
+	}
+	return err
+}
+
+// isLiveLocked reports whether seg is in the segment list.
+func (l *Log) isLiveLocked(seg *segment) bool {
+	segs := l.mu.segments
+	i := sort.Search(len(segs), func(i int) bool { return segs[i].base >= seg.base })
+	return i < len(segs) && segs[i] == seg
+}
+
 // copyFirst scans seg's headers from position from and returns a copy of the
 // first batch that match accepts.
 func (l *Log) copyFirst(seg *segment, from int64, match func(h record.Batch) bool) (record.Batch, bool, error) {
@@ -168,6 +210,10 @@ func (l *Log) copyFirst(seg *segment, from int64, match func(h record.Batch) boo
 	if l.mu.closed {
 		l.mu.Unlock()
 		return nil, false, ErrClosed
+	}
+	if !l.isLiveLocked(seg) {
+		l.mu.Unlock()
+		return nil, false, errSegmentGone
 	}
 	seg.file.retain()
 	l.mu.Unlock()

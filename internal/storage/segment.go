@@ -36,6 +36,10 @@ type segment struct {
 		dirty bool
 		// unsynced: index files were written but not fsynced.
 		unsynced bool
+		// firstTs is the max timestamp of the first batch, once read
+		// (firstTsKnown), for max.compaction.lag.ms.
+		firstTs      int64
+		firstTsKnown bool
 	}
 
 	// app is the appender's state, guarded by Log.writeMu.
@@ -299,4 +303,29 @@ func syncFile(path string) error {
 	}
 	err = f.Sync()
 	return errors.Join(err, f.Close())
+}
+
+// firstBatchTimestamp is the max timestamp of the segment's first batch
+// (Kafka's rolling-based timestamp), noTimestamp when it has none; read
+// once and remembered, since only an active segment's first batch changes.
+func (s *segment) firstBatchTimestamp() (int64, error) {
+	s.mu.Lock()
+	ts, known := s.mu.firstTs, s.mu.firstTsKnown
+	s.mu.Unlock()
+	if known {
+		return ts, nil
+	}
+	ts = noTimestamp
+	size := s.size()
+	err := s.scanHeaders(0, size, func(h record.Batch, _ int64) error {
+		ts = h.MaxTimestamp()
+		return errStopScan
+	})
+	if err != nil && !errors.Is(err, errStopScan) {
+		return 0, err
+	}
+	s.mu.Lock()
+	s.mu.firstTs, s.mu.firstTsKnown = ts, size > 0
+	s.mu.Unlock()
+	return ts, nil
 }

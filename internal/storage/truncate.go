@@ -24,6 +24,8 @@ func (l *Log) TruncateTo(offset int64) (bool, error) {
 }
 
 func (l *Log) truncateTo(offset int64) (bool, error) {
+	l.replaceMu.Lock()
+	defer l.replaceMu.Unlock()
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
 	if l.mu.closed {
@@ -86,6 +88,7 @@ func (l *Log) cutSegmentLocked(seg *segment, pos, newEnd int64) error {
 	seg.mu.Lock()
 	freed := seg.mu.size - pos
 	seg.mu.size = pos
+	seg.mu.firstTsKnown = false
 	idx := seg.mu.idx
 	idx.index.truncateToPosition(pos)
 	idx.time.truncateToOffset(newEnd)
@@ -150,9 +153,11 @@ func (l *Log) TruncateFullyAndStartAt(offset int64) error {
 	if offset < 0 {
 		return fmt.Errorf("truncate log %s: negative offset %d", l.dir, offset)
 	}
+	l.replaceMu.Lock()
 	l.writeMu.Lock()
 	err := l.truncateFullyLocked(offset)
 	l.writeMu.Unlock()
+	l.replaceMu.Unlock()
 	if err == nil {
 		// Kafka writes the emptied epoch cache at once; the fsync waits
 		// until appends are free to go on.
