@@ -50,14 +50,28 @@ func (h *harness) newShard() *Shard {
 	return s
 }
 
-// send hands the shard a request and applies the Output.
+// send hands the shard a request and applies the Output. The request goes
+// through the wire first, at its version, as the api layer's would.
 func (h *harness) send(body kmsg.Request, clientID, host string) (uint64, []coordinator.Reply, []coordinator.Record, error) {
+	body, err := wireRoundTrip(body)
+	if err != nil {
+		return 0, nil, nil, err
+	}
 	h.nextID++
 	id := h.nextID
 	h.outstanding[id] = body
 	out := h.s.Handle(h.now, coordinator.Request{ID: id, Body: body, ClientID: clientID, ClientHost: host})
 	replies, err := h.apply(out)
 	return id, replies, out.Records, err
+}
+
+func wireRoundTrip(req kmsg.Request) (kmsg.Request, error) {
+	decoded := kmsg.RequestForKey(req.Key())
+	decoded.SetVersion(req.GetVersion())
+	if err := decoded.ReadFrom(req.AppendTo(nil)); err != nil {
+		return nil, fmt.Errorf("decode %T v%d: %w", req, req.GetVersion(), err)
+	}
+	return decoded, nil
 }
 
 // apply commits and replays an Output's records, then checks its replies:

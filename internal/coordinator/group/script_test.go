@@ -383,7 +383,7 @@ func (a args) get(k string) (string, bool) {
 	return v, ok
 }
 
-func (a args) has(k string) bool { _, ok := a.get(k); return ok }
+func (a args) has(k string) bool  { _, ok := a.get(k); return ok }
 func (a args) flag(k string) bool { return a.has(k) }
 
 func (a args) str(k, def string) string {
