@@ -16,6 +16,7 @@ import (
 	"github.com/spoolhq/spool/internal/api"
 	"github.com/spoolhq/spool/internal/config"
 	"github.com/spoolhq/spool/internal/controller"
+	"github.com/spoolhq/spool/internal/coordinator"
 	"github.com/spoolhq/spool/internal/fetchsession"
 	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/metrics"
@@ -37,6 +38,7 @@ type Broker struct {
 	ctrl     *controller.Controller
 	replicas *replica.Manager
 	pids     *controller.ProducerIDAllocator
+	groups   *coordinator.Runtime
 	metrics  *metrics.Metrics
 	server   *network.Server
 
@@ -143,6 +145,7 @@ func (b *Broker) openMetadata(ctx context.Context) error {
 		NodeID: b.cfg.NodeID, Static: b.cfg, Dirs: b.dirs, Metrics: b.metrics,
 		Logger: b.logger.With("component", "replicas"),
 	})
+	b.groups = b.newGroupCoordinator()
 	b.followMetadata()
 	b.ctrl, err = controller.New(controller.Config{
 		Log: q, Logger: b.logger.With("component", "controller"),
@@ -175,6 +178,7 @@ func (b *Broker) followMetadata() {
 		if err != nil {
 			b.logger.Error("applying metadata to hosted partitions", "offset", next.Offset(), "err", err)
 		}
+		b.syncGroupCoordinator(next)
 	})
 }
 
@@ -251,7 +255,7 @@ func (b *Broker) serve(ctx context.Context) error {
 	b.registerGauges()
 	handler := api.NewHandler(api.Deps{
 		NodeID: b.cfg.NodeID, Config: b.cfg, Replicas: b.replicas, Image: b.quorum.Image,
-		Controller: b.ctrl, ProducerIDs: b.pids,
+		Controller: b.ctrl, ProducerIDs: b.pids, Groups: b.groups,
 		Sessions: fetchsession.NewCache(int(b.cfg.MaxIncrementalFetchSessionCacheSlots), fetchsession.DefaultEvictAfter),
 		Logger:   b.logger.With("component", "api"),
 	})
@@ -330,6 +334,9 @@ func (b *Broker) Close() error {
 		b.wg.Wait()
 		if b.pids != nil {
 			b.pids.Close()
+		}
+		if b.groups != nil {
+			b.groups.Close()
 		}
 		if b.replicas != nil {
 			errs = append(errs, b.replicas.Close(b.epoch))
