@@ -59,8 +59,12 @@ func (m *Manager) deleteStrayLogs(img *metadata.Image) error {
 				continue
 			}
 			m.logger.Warn("deleting stray partition log", "partition", m.tpString(tp), "dir", d.Path(), "reason", why)
+			m.pauseCleaning(tp)
 			if err := d.DeleteLog(tp); err != nil {
 				return fmt.Errorf("delete stray log %s: %w", m.tpString(tp), err)
+			}
+			if err := m.forgetCleaning(tp); err != nil {
+				m.logger.Warn("drop the cleaner checkpoint of a deleted log", "partition", m.tpString(tp), "err", err)
 			}
 		}
 	}
@@ -236,11 +240,13 @@ func (m *Manager) removeTopic(tb *table, t *metadata.Topic) error {
 	var errs []error
 	for idx, p := range hosted.Partitions {
 		tp := storage.TopicPartition{Topic: t.Name, Partition: idx}
+		m.pauseCleaning(tp) // Kafka's abortAndPauseCleaning before a log goes
 		for _, d := range m.dirs {
 			if _, ok := d.Get(tp); ok {
 				errs = append(errs, d.DeleteLog(tp))
 			}
 		}
+		errs = append(errs, m.forgetCleaning(tp))
 		p.Notify()
 	}
 	if m.metrics != nil {

@@ -14,7 +14,8 @@ import (
 
 // Run performs the periodic maintenance of hosted partitions until ctx
 // ends: retention, flushing by flush.ms, checkpoints and producer expiry,
-// each on its Kafka interval. It returns when every task has stopped.
+// each on its Kafka interval, and the log cleaner's threads. It returns
+// when every task has stopped.
 func (m *Manager) Run(ctx context.Context) {
 	s := m.static
 	tasks := []struct {
@@ -29,6 +30,11 @@ func (m *Manager) Run(ctx context.Context) {
 		{"producer expiry", int64(s.ProducerIDExpirationCheckIntervalMs), m.expireProducers},
 	}
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // the log cleaner (cleaner.go)
+		defer wg.Done()
+		m.runCleaner(ctx)
+	}()
 	for _, t := range tasks {
 		if t.interval <= 0 || t.interval >= math.MaxInt64/int64(time.Millisecond) {
 			continue // Kafka's "never"

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spoolhq/spool/internal/cleaner"
 	"github.com/spoolhq/spool/internal/config"
 	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/metrics"
@@ -48,6 +49,10 @@ type Manager struct {
 	table atomic.Pointer[table]
 	image atomic.Pointer[metadata.Image]
 
+	// cleaner compacts the compacted topics' logs; nil when disabled
+	// (cleaner.go).
+	cleaner *cleaner.Cleaner
+
 	// applyMu serializes metadata changes (and Close) so tables are built
 	// one at a time.
 	applyMu sync.Mutex
@@ -78,6 +83,7 @@ func New(o Options) *Manager {
 	}
 	m := &Manager{nodeID: o.NodeID, static: o.Static, dirs: o.Dirs, metrics: o.Metrics, logger: o.Logger, now: o.Now}
 	m.table.Store(&table{byName: map[string]*Topic{}, byID: map[metadata.TopicID]*Topic{}})
+	m.cleaner = m.newCleaner()
 	return m
 }
 
