@@ -28,6 +28,11 @@
 // appends or reads need. After an unclean stop, Open re-validates every batch
 // from the recovery point on and truncates the torn tail.
 //
+// The log cleaner (package cleaner) reads inactive segments through
+// SegmentRefs (InactiveSegments), writes a CleanedSegment and swaps it in
+// with ReplaceSegments: crash-safe (.cleaned, .swap, .deleted, recovered
+// by Open) and atomic for readers.
+//
 // LogDir manages one log directory: its marker and checkpoint files and the
 // partition logs found in it, opened on first use. Higher layers own
 // partitions, replicas and high watermarks.
