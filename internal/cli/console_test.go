@@ -66,10 +66,9 @@ func TestConsoleConsumerPartitionOffset(t *testing.T) {
 	}
 }
 
-// TestConsoleConsumerGroupResumes runs against kfake: Spool does not serve
-// consumer groups (FindCoordinator, JoinGroup, OffsetCommit, ...) yet.
+// TestConsoleConsumerGroupResumes: a group remembers where it stopped.
 func TestConsoleConsumerGroupResumes(t *testing.T) {
-	bs := newKfakeCluster(t, seed(1, "t1"))
+	bs := newGroupsCluster(t, seed(1, "t1"))
 	mustRun(t, "a\nb\nc\nd\n", "console-producer", "--bootstrap-server", bs, "--topic", "t1")
 
 	// A group remembers where it stopped.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -117,6 +118,9 @@ func (r *groupsRun) deleteOffsets(ctx context.Context) error {
 	callCtx, cancel := r.call(ctx)
 	defer cancel()
 	resp, topErr := r.adm.adm.DeleteOffsets(callCtx, group, set)
+	for coordinatorRetriable(topErr) && sleepCtx(callCtx, 100*time.Millisecond) {
+		resp, topErr = r.adm.adm.DeleteOffsets(callCtx, group, set)
+	}
 	for _, tp := range partitions {
 		switch {
 		case topErr != nil:
@@ -171,6 +175,27 @@ func (r *groupsRun) offsetsToDelete(ctx context.Context, results map[topicPartit
 	}
 	slices.SortFunc(partitions, compareTopicPartitions)
 	return slices.Compact(partitions), nil
+}
+
+// coordinatorRetriable reports the errors on which Kafka's admin client
+// retries an OffsetDelete at the same coordinator, which franz-go retries
+// for most group requests but not for this one. (NOT_COORDINATOR is not
+// retried: franz-go would send the retry to the coordinator it cached.)
+func coordinatorRetriable(err error) bool {
+	return errors.Is(err, kerr.CoordinatorLoadInProgress) || errors.Is(err, kerr.CoordinatorNotAvailable)
+}
+
+// sleepCtx waits d, or less if ctx ends first, and reports whether ctx
+// is still live.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 func cmpErr(err, fallback error) error {

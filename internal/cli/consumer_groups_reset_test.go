@@ -5,8 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // resetTable is the plan table Kafka prints, for rows of "group topic
@@ -26,7 +31,7 @@ func pad(s string, n int) string { return s + strings.Repeat(" ", max(0, n-len(s
 // 2024-01-01T00:00Z, r-1 two records written now. Group rg has committed
 // r-0 at 3 and r-1 at 1.
 func resetCluster(t *testing.T) string {
-	bs := newKfakeCluster(t, seed(2, "r"))
+	bs := newGroupsCluster(t, seed(2, "r"))
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	var stamps []time.Time
 	for i := range 5 {
@@ -204,7 +209,7 @@ func TestConsumerGroupsResetExportAndFromFile(t *testing.T) {
 }
 
 func TestConsumerGroupsDelete(t *testing.T) {
-	bs := newKfakeCluster(t, seed(1, "t"))
+	bs := newGroupsCluster(t, seed(1, "t"))
 	for _, g := range []string{"a", "b", "c", "d"} {
 		commitOffset(t, bs, g, "t:0", 0)
 	}
@@ -235,7 +240,7 @@ func TestConsumerGroupsDelete(t *testing.T) {
 }
 
 func TestConsumerGroupsDeleteOffsets(t *testing.T) {
-	bs := newKfakeCluster(t, seed(12, "many"), seed(2, "r"))
+	bs := newGroupsCluster(t, seed(12, "many"), seed(2, "r"))
 	commitOffset(t, bs, "d", "many:2,10", 0)
 	commitOffset(t, bs, "d", "r", 0)
 	const unknown = "Error: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: This server does not host this topic-partition."
@@ -281,6 +286,40 @@ func TestConsumerGroupsDeleteOffsets(t *testing.T) {
 	}
 }
 
+// TestConsumerGroupsDeleteOffsetsRetriesLoading runs against kfake, which
+// answers COORDINATOR_LOAD_IN_PROGRESS on demand: like Kafka's admin client,
+// the tool retries until the coordinator has loaded (franz-go does not retry
+// OffsetDelete itself).
+func TestConsumerGroupsDeleteOffsetsRetriesLoading(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	bs := c.ListenAddrs()[0]
+	commitOffset(t, bs, "d", "r:0", 0)
+	var loading atomic.Int32
+	loading.Store(2)
+	c.ControlKey(int16(kmsg.OffsetDelete), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		if loading.Load() == 0 {
+			return nil, nil, false
+		}
+		loading.Add(-1)
+		c.KeepControl()
+		resp := req.ResponseKind().(*kmsg.OffsetDeleteResponse)
+		resp.SetVersion(req.GetVersion())
+		resp.ErrorCode = kerr.CoordinatorLoadInProgress.Code
+		return resp, nil, true
+	})
+	r := groups(t, bs, "--delete-offsets", "--group", "d", "--topic", "r")
+	want := "Request succeeded for deleting offsets from group d.\n" +
+		"\nTOPIC           PARTITION  STATUS         \n" +
+		"r               0          Successful     \n"
+	if r.code != 0 || r.stdout != want || loading.Load() != 0 {
+		t.Fatalf("after two loading answers (%d left):\n%s\nwant:\n%s", loading.Load(), r.stdout, want)
+	}
+}
+
 // TestConsumerGroupsUnreachable: every admin call is bounded by --timeout,
 // and a refused connection ends the tool at once.
 func TestConsumerGroupsUnreachable(t *testing.T) {
@@ -315,7 +354,7 @@ func TestConsumerGroupsUnreachable(t *testing.T) {
 // TestConsumerGroupsCommandConfig: --command-config configures the admin
 // client; a file that is not there is reported.
 func TestConsumerGroupsCommandConfig(t *testing.T) {
-	bs := newKfakeCluster(t, seed(1, "t"))
+	bs := newGroupsCluster(t, seed(1, "t"))
 	commitOffset(t, bs, "g", "t:0", 0)
 	cfg := filepath.Join(t.TempDir(), "admin.properties")
 	if err := os.WriteFile(cfg, []byte("client.id=ops\nrequest.timeout.ms=5000\n"), 0o600); err != nil {
@@ -335,7 +374,7 @@ func TestConsumerGroupsCommandConfig(t *testing.T) {
 // printed (auto commit, as Java's console consumer), which consumer-groups
 // then shows; with enable.auto.commit=false it commits nothing.
 func TestConsoleConsumerGroupCommits(t *testing.T) {
-	bs := newKfakeCluster(t, seed(1, "one"))
+	bs := newGroupsCluster(t, seed(1, "one"))
 	produceTo(t, bs, "one", 0, now(5)...)
 	mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "one", "--group", "c", "--from-beginning", "--max-messages", "3")
 	r := groups(t, bs, "--describe", "--group", "c")

@@ -11,10 +11,29 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// The consumer-groups tests run against kfake: Spool does not serve
-// consumer groups (FindCoordinator, JoinGroup, OffsetCommit, DescribeGroups,
-// ListGroups, ...) yet. Switch newKfakeCluster to newCluster here when it
-// does; only the member hosts and the coordinator's node ID may differ.
+// The consumer-groups tests run against Spool's broker (newGroupsCluster),
+// except where a KIP-848 group is needed: Spool does not serve
+// ConsumerGroupHeartbeat and ConsumerGroupDescribe yet, so the tests of
+// "consumer" type groups run against kfake. Move them when it does; only the
+// coordinator column (kfake's node 0 against Spool's node 1) differs.
+
+// newGroupsCluster starts Spool's in-process broker for a consumer-groups
+// test, with group.initial.rebalance.delay.ms=0 (as Kafka's sample
+// server.properties) so that a group's first member does not wait 3s.
+func newGroupsCluster(t *testing.T, seeds ...topicSeed) string {
+	t.Helper()
+	return newSpoolNode(t, map[string]string{"group.initial.rebalance.delay.ms": "0"}, seeds...).Addr()
+}
+
+// spoolNodeID is the node id of newGroupsCluster's broker (testcluster's
+// node.id); kfake's single broker is node 0.
+const spoolNodeID = 1
+
+// coordinatorColumn is the COORDINATOR (ID) cell of --state for a group
+// coordinated by broker id at bs, padded as Kafka pads it.
+func coordinatorColumn(bs string, id int) string {
+	return fmt.Sprintf("%-25s", fmt.Sprintf("%s  (%d)", bs, id))
+}
 
 // groups runs `spool consumer-groups --bootstrap-server bs args...`.
 func groups(t *testing.T, bs string, args ...string) result {
@@ -156,27 +175,21 @@ func TestConsumerGroupsResetWarnsWithoutExecute(t *testing.T) {
 }
 
 func TestConsumerGroupsList(t *testing.T) {
-	bs := newKfakeCluster(t, seed(2, "t"))
+	bs := newGroupsCluster(t, seed(2, "t"))
 	commitOffset(t, bs, "idle", "t:0", 0)
 	commitOffset(t, bs, "a-rather-long-group-name", "t:1", 0)
 	member(t, bs, "active", "c1", false, "t")
-	member(t, bs, "next-gen", "c2", true, "t")
 
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{nil, "a-rather-long-group-name\nactive\nidle\nnext-gen\n"},
+	checkList(t, bs, []listCase{
+		{nil, "a-rather-long-group-name\nactive\nidle\n"},
 		{[]string{"--state"}, "" +
 			"GROUP                              STATE               \n" +
 			"a-rather-long-group-name           Empty               \n" +
 			"active                             Stable              \n" +
-			"idle                               Empty               \n" +
-			"next-gen                           Stable              \n"},
+			"idle                               Empty               \n"},
 		{[]string{"--state", "stable"}, "" +
 			"GROUP                     STATE               \n" +
-			"active                    Stable              \n" +
-			"next-gen                  Stable              \n"},
+			"active                    Stable              \n"},
 		{[]string{"--state", "Empty,DEAD"}, "" +
 			"GROUP                              STATE               \n" +
 			"a-rather-long-group-name           Empty               \n" +
@@ -185,21 +198,13 @@ func TestConsumerGroupsList(t *testing.T) {
 			"GROUP                              TYPE                \n" +
 			"a-rather-long-group-name           Classic             \n" +
 			"active                             Classic             \n" +
-			"idle                               Classic             \n" +
-			"next-gen                           Consumer            \n"},
-		{[]string{"--type", "consumer"}, "" +
-			"GROUP                     TYPE                \n" +
-			"next-gen                  Consumer            \n"},
+			"idle                               Classic             \n"},
+		{[]string{"--type", "consumer"}, "GROUP                     TYPE                \n"},
 		{[]string{"--type", "classic", "--state", "stable"}, "" +
 			"GROUP                     TYPE                 STATE               \n" +
 			"active                    Classic              Stable              \n"},
 		{[]string{"--state", "reconciling"}, "GROUP                     STATE               \n"},
-	} {
-		r := groups(t, bs, append([]string{"--list"}, c.args...)...)
-		if r.code != 0 || r.stdout != c.want || r.stderr != "" {
-			t.Errorf("--list %v: exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %q", c.args, r.code, r.stdout, c.want, r.stderr)
-		}
-	}
+	})
 
 	for _, c := range []struct {
 		args []string
@@ -216,10 +221,54 @@ func TestConsumerGroupsList(t *testing.T) {
 	}
 }
 
+// TestConsumerGroupsListConsumerProtocol runs against kfake: a KIP-848
+// group beside classic ones, told apart by --type.
+func TestConsumerGroupsListConsumerProtocol(t *testing.T) {
+	bs := newKfakeCluster(t, seed(2, "t"))
+	commitOffset(t, bs, "idle", "t:0", 0)
+	member(t, bs, "active", "c1", false, "t")
+	member(t, bs, "next-gen", "c2", true, "t")
+
+	checkList(t, bs, []listCase{
+		{nil, "active\nidle\nnext-gen\n"},
+		{[]string{"--state", "stable"}, "" +
+			"GROUP                     STATE               \n" +
+			"active                    Stable              \n" +
+			"next-gen                  Stable              \n"},
+		{[]string{"--type"}, "" +
+			"GROUP                     TYPE                \n" +
+			"active                    Classic             \n" +
+			"idle                      Classic             \n" +
+			"next-gen                  Consumer            \n"},
+		{[]string{"--type", "consumer"}, "" +
+			"GROUP                     TYPE                \n" +
+			"next-gen                  Consumer            \n"},
+		{[]string{"--type", "classic", "--state", "stable"}, "" +
+			"GROUP                     TYPE                 STATE               \n" +
+			"active                    Classic              Stable              \n"},
+	})
+}
+
+type listCase struct {
+	args []string
+	want string
+}
+
+// checkList runs --list with each case's options.
+func checkList(t *testing.T, bs string, cases []listCase) {
+	t.Helper()
+	for _, c := range cases {
+		r := groups(t, bs, append([]string{"--list"}, c.args...)...)
+		if r.code != 0 || r.stdout != c.want || r.stderr != "" {
+			t.Errorf("--list %v: exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %q", c.args, r.code, r.stdout, c.want, r.stderr)
+		}
+	}
+}
+
 // TestConsumerGroupsDescribeIdle: a group with committed offsets and no
 // members, in every view.
 func TestConsumerGroupsDescribeIdle(t *testing.T) {
-	bs := newKfakeCluster(t, seed(2, "t"), seed(1, "topic-with-a-long-name"))
+	bs := newGroupsCluster(t, seed(2, "t"), seed(1, "topic-with-a-long-name"))
 	produceTo(t, bs, "t", 0, now(3)...)
 	produceTo(t, bs, "t", 1, now(1)...)
 	commitOffset(t, bs, "idle", "t:0", 2)
@@ -252,7 +301,7 @@ func TestConsumerGroupsDescribeIdle(t *testing.T) {
 		}
 	}
 
-	coordinator := fmt.Sprintf("%-25s", bs+"  (0)")
+	coordinator := coordinatorColumn(bs, spoolNodeID)
 	r := groups(t, bs, "--describe", "--group", "idle", "--state")
 	want := "\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                #MEMBERS\n" +
 		"idle            " + coordinator + " -                    Empty                0\n"
@@ -278,7 +327,7 @@ func TestConsumerGroupsDescribeIdle(t *testing.T) {
 // TestConsumerGroupsDescribeMissing: every view of a group that does not
 // exist fails the way Kafka 4's tool does, exit status 0 included.
 func TestConsumerGroupsDescribeMissing(t *testing.T) {
-	bs := newKfakeCluster(t, seed(1, "t"))
+	bs := newGroupsCluster(t, seed(1, "t"))
 	commitOffset(t, bs, "there", "t:0", 0)
 	const want = "\nError: Executing consumer group command failed due to org.apache.kafka.common.errors.GroupIdNotFoundException: Group missing not found.\n"
 	for _, view := range [][]string{nil, {"--offsets"}, {"--offsets", "--verbose"}, {"--members"}, {"--members", "--verbose"}, {"--state"}, {"--state", "--verbose"}} {
@@ -289,13 +338,12 @@ func TestConsumerGroupsDescribeMissing(t *testing.T) {
 	}
 }
 
-// TestConsumerGroupsDescribeActive: live groups of both protocols, and
-// --all-groups, which describes each in name order.
+// TestConsumerGroupsDescribeActive: a live classic group and an idle one,
+// in every view, and --all-groups, which describes each in name order.
 func TestConsumerGroupsDescribeActive(t *testing.T) {
-	bs := newKfakeCluster(t, seed(2, "t"), seed(1, "u"))
+	bs := newGroupsCluster(t, seed(2, "t"), seed(1, "u"))
 	produceTo(t, bs, "t", 0, now(4)...)
 	member(t, bs, "classic", "client-a", false, "t", "u")
-	member(t, bs, "modern", "client-b", true, "t", "u")
 	commitOffset(t, bs, "quiet", "u:0", 0)
 
 	adm := kadm.NewClient(mustClient(t, bs))
@@ -304,77 +352,97 @@ func TestConsumerGroupsDescribeActive(t *testing.T) {
 		t.Fatal(err)
 	}
 	cm := dg["classic"].Members[0]
-	dc, err := adm.DescribeConsumerGroups(t.Context(), "modern")
-	if err != nil {
-		t.Fatal(err)
+	if cm.ClientHost != "/127.0.0.1" {
+		t.Errorf("member host %q, want /127.0.0.1", cm.ClientHost)
 	}
-	mm := dc["modern"].Members[0]
-	// The offsets view: one row per assigned partition, in topic and
-	// partition order, nothing committed yet.
-	offsets := func(group, id, host, client string) string {
-		idw, hw := max(15, len(id)), max(15, len(host))
-		line := func(cols ...string) string {
-			return fmt.Sprintf("%-15s %-15s %-10s %-15s %-15s %-15s %-*s %-*s %s\n", cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], idw, cols[6], hw, cols[7], cols[8])
-		}
-		return "\n" + line("GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID") +
-			line(group, "t", "0", "-", "4", "-", id, host, client) +
-			line(group, "t", "1", "-", "0", "-", id, host, client) +
-			line(group, "u", "0", "-", "0", "-", id, host, client)
+	r := groups(t, bs, "--describe", "--group", "classic")
+	if want := activeOffsets("classic", cm.MemberID, cm.ClientHost, "client-a"); r.code != 0 || r.stdout != want || r.stderr != "" {
+		t.Errorf("offsets:\n%s\nwant:\n%s\nstderr %q", r.stdout, want, r.stderr)
 	}
-	for _, c := range []struct {
-		group, want string
-	}{
-		{"classic", offsets("classic", cm.MemberID, cm.ClientHost, "client-a")},
-		{"modern", offsets("modern", mm.MemberID, mm.ClientHost, "client-b")},
-	} {
-		r := groups(t, bs, "--describe", "--group", c.group)
-		if r.code != 0 || r.stdout != c.want || r.stderr != "" {
-			t.Errorf("%s offsets:\n%s\nwant:\n%s\nstderr %q", c.group, r.stdout, c.want, r.stderr)
-		}
+	r = groups(t, bs, "--describe", "--group", "classic", "--members", "--verbose")
+	if want := activeMembers("classic", cm.MemberID, cm.ClientHost, "client-a", "-", "-", "-"); r.code != 0 || r.stdout != want || r.stderr != "" {
+		t.Errorf("members, verbose:\n%s\nwant:\n%s\nstderr %q", r.stdout, want, r.stderr)
 	}
-
-	// Members, verbose: the KIP-848 group has member and target epochs.
-	members := func(group, id, host, client, epoch, targetEpoch, target string) string {
-		idw, hw, cw := max(15, len(id)), max(15, len(host)), max(15, len(client))
-		line := func(cols ...string) string {
-			return fmt.Sprintf("%-15s %-*s %-*s %-*s %-15s %-15s %-20s %-15s %-20s\n", cols[0], idw, cols[1], hw, cols[2], cw, cols[3], cols[4], cols[5], cols[6], cols[7], cols[8])
-		}
-		return "\n" + line("GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "CURRENT-EPOCH", "CURRENT-ASSIGNMENT", "TARGET-EPOCH", "TARGET-ASSIGNMENT") +
-			line(group, id, host, client, "3", epoch, "t:0,1;u:0", targetEpoch, target)
-	}
-	epoch := fmt.Sprint(mm.MemberEpoch)
-	for _, c := range []struct {
-		group, want string
-	}{
-		{"classic", members("classic", cm.MemberID, cm.ClientHost, "client-a", "-", "-", "-")},
-		{"modern", members("modern", mm.MemberID, mm.ClientHost, "client-b", epoch, fmt.Sprint(dc["modern"].AssignmentEpoch), "t:0,1;u:0")},
-	} {
-		r := groups(t, bs, "--describe", "--group", c.group, "--members", "--verbose")
-		if r.code != 0 || r.stdout != c.want || r.stderr != "" {
-			t.Errorf("%s members:\n%s\nwant:\n%s\nstderr %q", c.group, r.stdout, c.want, r.stderr)
-		}
-	}
-	r := groups(t, bs, "--describe", "--group", "classic", "--members")
+	r = groups(t, bs, "--describe", "--group", "classic", "--members")
 	want := fmt.Sprintf("\n%-15s %-*s %-15s %-15s %-15s \n%-15s %-*s %-15s %-15s %-15s \n",
 		"GROUP", len(cm.MemberID), "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS",
 		"classic", len(cm.MemberID), cm.MemberID, cm.ClientHost, "client-a", "3")
 	if r.stdout != want {
-		t.Errorf("classic members:\n%q\nwant:\n%q", r.stdout, want)
+		t.Errorf("members:\n%q\nwant:\n%q", r.stdout, want)
 	}
 
-	// State: the assignor is the classic group's protocol or the KIP-848
-	// group's server-side assignor.
-	coordinator := fmt.Sprintf("%-25s", bs+"  (0)")
+	// State: the assignor is the protocol the group chose.
+	coordinator := coordinatorColumn(bs, spoolNodeID)
 	r = groups(t, bs, "--describe", "--all-groups", "--state", "--verbose")
 	want = "\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
 		"classic         " + coordinator + " cooperative-sticky   Stable               -               -                         1\n" +
-		"\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
-		fmt.Sprintf("modern          %s uniform              Stable               %-15d %-25d 1\n", coordinator, dc["modern"].Epoch, dc["modern"].AssignmentEpoch) +
 		"\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
 		"quiet           " + coordinator + " -                    Empty                -               -                         0\n"
 	if r.code != 0 || r.stdout != want || r.stderr != "\nConsumer group 'quiet' has no active members.\n" {
 		t.Errorf("--all-groups --state --verbose:\n%s\nwant:\n%s\nstderr %q", r.stdout, want, r.stderr)
 	}
+}
+
+// TestConsumerGroupsDescribeConsumerProtocol runs against kfake: a KIP-848
+// group in every view, with member and target epochs, beside a classic one.
+func TestConsumerGroupsDescribeConsumerProtocol(t *testing.T) {
+	bs := newKfakeCluster(t, seed(2, "t"), seed(1, "u"))
+	produceTo(t, bs, "t", 0, now(4)...)
+	member(t, bs, "classic", "client-a", false, "t", "u")
+	member(t, bs, "modern", "client-b", true, "t", "u")
+
+	adm := kadm.NewClient(mustClient(t, bs))
+	dc, err := adm.DescribeConsumerGroups(t.Context(), "modern")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm := dc["modern"].Members[0]
+	r := groups(t, bs, "--describe", "--group", "modern")
+	if want := activeOffsets("modern", mm.MemberID, mm.ClientHost, "client-b"); r.code != 0 || r.stdout != want || r.stderr != "" {
+		t.Errorf("offsets:\n%s\nwant:\n%s\nstderr %q", r.stdout, want, r.stderr)
+	}
+	r = groups(t, bs, "--describe", "--group", "modern", "--members", "--verbose")
+	want := activeMembers("modern", mm.MemberID, mm.ClientHost, "client-b", fmt.Sprint(mm.MemberEpoch), fmt.Sprint(dc["modern"].AssignmentEpoch), "t:0,1;u:0")
+	if r.code != 0 || r.stdout != want || r.stderr != "" {
+		t.Errorf("members, verbose:\n%s\nwant:\n%s\nstderr %q", r.stdout, want, r.stderr)
+	}
+
+	// State: the KIP-848 group's server-side assignor and epochs; the
+	// classic group is described through DescribeGroups in the same run.
+	coordinator := coordinatorColumn(bs, 0)
+	r = groups(t, bs, "--describe", "--all-groups", "--state", "--verbose")
+	want = "\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
+		"classic         " + coordinator + " cooperative-sticky   Stable               -               -                         1\n" +
+		"\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
+		fmt.Sprintf("modern          %s uniform              Stable               %-15d %-25d 1\n", coordinator, dc["modern"].Epoch, dc["modern"].AssignmentEpoch)
+	if r.code != 0 || r.stdout != want || r.stderr != "" {
+		t.Errorf("--all-groups --state --verbose:\n%s\nwant:\n%s\nstderr %q", r.stdout, want, r.stderr)
+	}
+}
+
+// activeOffsets is the offsets view of a group whose one member has t-0,
+// t-1 and u-0, with four records in t-0 and nothing committed yet: one row
+// per assigned partition, in topic and partition order.
+func activeOffsets(group, id, host, client string) string {
+	idw, hw := max(15, len(id)), max(15, len(host))
+	line := func(cols ...string) string {
+		return fmt.Sprintf("%-15s %-15s %-10s %-15s %-15s %-15s %-*s %-*s %s\n", cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], idw, cols[6], hw, cols[7], cols[8])
+	}
+	return "\n" + line("GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID") +
+		line(group, "t", "0", "-", "4", "-", id, host, client) +
+		line(group, "t", "1", "-", "0", "-", id, host, client) +
+		line(group, "u", "0", "-", "0", "-", id, host, client)
+}
+
+// activeMembers is the verbose members view of that group; a classic
+// group has no epochs.
+func activeMembers(group, id, host, client, epoch, targetEpoch, target string) string {
+	idw, hw, cw := max(15, len(id)), max(15, len(host)), max(15, len(client))
+	line := func(cols ...string) string {
+		return fmt.Sprintf("%-15s %-*s %-*s %-*s %-15s %-15s %-20s %-15s %-20s\n", cols[0], idw, cols[1], hw, cols[2], cw, cols[3], cols[4], cols[5], cols[6], cols[7], cols[8])
+	}
+	return "\n" + line("GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "CURRENT-EPOCH", "CURRENT-ASSIGNMENT", "TARGET-EPOCH", "TARGET-ASSIGNMENT") +
+		line(group, id, host, client, "3", epoch, "t:0,1;u:0", targetEpoch, target)
 }
 
 func mustClient(t *testing.T, bs string) *kgo.Client {
