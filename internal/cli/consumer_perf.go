@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -47,14 +48,8 @@ func newConsumerPerfCommand() *cobra.Command {
 func (o *consumerPerfOptions) register(fs *pflag.FlagSet) {
 	addString(fs, &o.bootstrap, "bootstrap-server", "String: server to connect to", "", "REQUIRED: The server(s) to connect to.")
 	addString(fs, &o.topic, "topic", "String: topic", "", "REQUIRED: The topic to consume from.")
-	// Kafka's default is a random group, "perf-consumer-" + a number below
-	// 100000 (shown in the help as the default). Spool does not serve
-	// consumer groups yet, so without --group the tool reads every
-	// partition directly. When it does, make that the default again (with
-	// Kafka's usage text, "The group id to consume on.") and drop the
-	// group-less branch in run; TestHelpOnEveryTool already allows for
-	// the random default.
-	addString(fs, &o.group, "group", "String: gid", "", "The group id to consume on. Without it every partition is read directly, with no group.")
+	// Kafka's default is a random group, shown in the help as the default.
+	addString(fs, &o.group, "group", "String: gid", "perf-consumer-"+strconv.Itoa(mrand.IntN(100_000)), "The group id to consume on.")
 	addInt(fs, &o.fetchSize, "fetch-size", "Integer: size", 1048576, true, "The amount of data to fetch in a single request.")
 	addBool(fs, &o.fromLatest, "from-latest", "If the consumer does not already have an established offset to consume from, start with the latest message present in the log rather than the earliest message.")
 	addInt(fs, &o.socketBufferSize, "socket-buffer-size", "Integer: size", 2097152, true, "The size of the tcp RECV size.")
@@ -119,16 +114,11 @@ func (o *consumerPerfOptions) run(ctx context.Context, t *toolEnv) error {
 	metrics := newClientMetrics(p["client.id"])
 	start := time.Now()
 	r.joinStart = start
-	opts := []kgo.Opt{kgo.ConsumeTopics(o.topic), kgo.WithHooks(metrics)}
-	if o.group != "" {
-		opts = append(opts, kgo.ConsumerGroup(cfg.groupID),
-			kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) { r.joined() }),
-			kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { r.rebalancing() }))
-		if !cfg.autoCommit {
-			opts = append(opts, kgo.DisableAutoCommit())
-		}
-	} else {
-		r.joined()
+	opts := []kgo.Opt{kgo.ConsumeTopics(o.topic), kgo.WithHooks(metrics), kgo.ConsumerGroup(cfg.groupID),
+		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) { r.joined() }),
+		kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { r.rebalancing() })}
+	if !cfg.autoCommit {
+		opts = append(opts, kgo.DisableAutoCommit())
 	}
 	cl, err := kgo.NewClient(cfg.withOpts(opts...)...)
 	if err != nil {
@@ -138,7 +128,7 @@ func (o *consumerPerfOptions) run(ctx context.Context, t *toolEnv) error {
 	end := time.Now()
 	// Java's consumer commits its position on close when auto-committing;
 	// franz-go does not once OnPartitionsRevoked is set, so commit here.
-	if o.group != "" && cfg.autoCommit {
+	if cfg.autoCommit {
 		_ = cl.CommitUncommittedOffsets(context.WithoutCancel(ctx))
 	}
 	cl.Close()
@@ -163,9 +153,7 @@ func (o *consumerPerfOptions) props() (props, error) {
 	}
 	p = p.merge(p2, parseKeyValues(o.cmdProps))
 	p["bootstrap.servers"] = o.bootstrap
-	if o.group != "" {
-		p["group.id"] = o.group
-	}
+	p["group.id"] = o.group
 	p["receive.buffer.bytes"] = strconv.Itoa(o.socketBufferSize)
 	p["max.partition.fetch.bytes"] = strconv.Itoa(o.fetchSize)
 	p["auto.offset.reset"] = "earliest"

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -79,8 +80,10 @@ func TestProducerPerfUsage(t *testing.T) {
 	}
 }
 
+// TestConsumerPerf: without --group the tool joins a random group
+// ("perf-consumer-NNNNN"), as Kafka's does.
 func TestConsumerPerf(t *testing.T) {
-	bs := newCluster(t, seed(2, "perf"))
+	bs := newGroupsCluster(t, seed(2, "perf"))
 	mustRun(t, "", "producer-perf-test", "--topic", "perf", "--num-records", "100", "--record-size", "1000",
 		"--throughput", "-1", "--producer-props", "bootstrap.servers="+bs)
 
@@ -99,8 +102,30 @@ func TestConsumerPerf(t *testing.T) {
 		t.Fatalf("metrics:\n%s", r.stdout)
 	}
 
-	r = mustRun(t, "", "consumer-perf-test", "--bootstrap-server", bs, "--topic", "perf", "--messages", "500", "--timeout", "200", "--hide-header")
-	if !strings.HasPrefix(r.stdout, "WARNING: Exiting before consuming the expected number of messages: timeout (200 ms) exceeded.") {
+	// The run joined a group of its own and committed what it read.
+	r = groups(t, bs, "--list")
+	group := strings.TrimSuffix(r.stdout, "\n")
+	if !regexp.MustCompile(`^perf-consumer-\d{1,5}$`).MatchString(group) {
+		t.Fatalf("groups after a run without --group: %q", r.stdout)
+	}
+	r = groups(t, bs, "--describe", "--group", group)
+	rows, committed := lines(r.stdout), 0
+	for _, row := range rows[min(2, len(rows)):] {
+		f := strings.Fields(row) // group topic partition current end lag - - -
+		n, err := strconv.Atoi(f[3])
+		if err != nil || f[4] != f[3] || f[5] != "0" {
+			t.Fatalf("%s did not commit up to the end:\n%s", group, r.stdout)
+		}
+		committed += n
+	}
+	if len(rows) != 4 || committed != 100 {
+		t.Fatalf("%s committed %d of 100 records:\n%s", group, committed, r.stdout)
+	}
+
+	// The timeout counts from the start, the group join included, as
+	// Kafka's; another random group reads the 100 records again.
+	r = mustRun(t, "", "consumer-perf-test", "--bootstrap-server", bs, "--topic", "perf", "--messages", "500", "--timeout", "1000", "--hide-header")
+	if !strings.HasPrefix(r.stdout, "WARNING: Exiting before consuming the expected number of messages: timeout (1000 ms) exceeded.") {
 		t.Fatalf("timeout run:\n%s", r.stdout)
 	}
 	if got := lines(r.stdout); len(got) != 2 || !strings.Contains(got[1], ", 100, ") {
@@ -108,11 +133,10 @@ func TestConsumerPerf(t *testing.T) {
 	}
 }
 
-// TestConsumerPerfGroup runs against kfake: Spool does not serve consumer
-// groups yet. With --group the tool joins the group and commits, so a second
-// run of the same group finds nothing left to read.
+// TestConsumerPerfGroup: with --group the tool joins the group and commits,
+// so a second run of the same group finds nothing left to read.
 func TestConsumerPerfGroup(t *testing.T) {
-	bs := newKfakeCluster(t, seed(2, "perf"))
+	bs := newGroupsCluster(t, seed(2, "perf"))
 	mustRun(t, "", "producer-perf-test", "--topic", "perf", "--num-records", "50", "--record-size", "10",
 		"--throughput", "-1", "--producer-props", "bootstrap.servers="+bs)
 	r := mustRun(t, "", "consumer-perf-test", "--bootstrap-server", bs, "--topic", "perf", "--messages", "50", "--group", "g2", "--hide-header")
