@@ -13,7 +13,7 @@ func (g *classicGroup) markDead(now int64)       { g.transition(stateDead, now) 
 // validateOffsetCommit: a non-member (generation -1) may commit only to an
 // empty group; a member must give its generation, and not while the group
 // waits for its assignment.
-func (g *classicGroup) validateOffsetCommit(memberID string, instanceID *string, generation int32) int16 {
+func (g *classicGroup) validateOffsetCommit(memberID string, instanceID *string, generation int32, _ int16) int16 {
 	if g.is(stateDead) {
 		return codeCoordinatorNotAvailable
 	}
@@ -38,7 +38,7 @@ func (g *classicGroup) validateOffsetCommit(memberID string, instanceID *string,
 }
 
 // validateOffsetFetch: classic groups ignore the KIP-848 member fields.
-func (g *classicGroup) validateOffsetFetch(memberID *string, memberEpoch int32) int16 {
+func (g *classicGroup) validateOffsetFetch(_ *string, _ int32) int16 {
 	if g.is(stateDead) {
 		return codeGroupIDNotFound
 	}

@@ -22,8 +22,10 @@ type group interface {
 	markDead(now int64)
 
 	// validateOffsetCommit answers whether a member (or a non-member, with
-	// generation -1) may commit offsets: 0 or a Kafka error code.
-	validateOffsetCommit(memberID string, instanceID *string, generation int32) int16
+	// generation -1) may commit offsets: 0 or a Kafka error code. For
+	// KIP-848 groups generation is the member epoch, and the API version
+	// matters (v9+ knows member epochs).
+	validateOffsetCommit(memberID string, instanceID *string, generation int32, version int16) int16
 	// validateOffsetFetch: 0, or a code that makes every partition
 	// unknown (GROUP_ID_NOT_FOUND) or fails the group (KIP-848 epochs).
 	validateOffsetFetch(memberID *string, memberEpoch int32) int16

@@ -40,7 +40,7 @@ func (s *Shard) offsetCommit(r coordinator.Request, req *kmsg.OffsetCommitReques
 func (s *Shard) validateOffsetCommit(req *kmsg.OffsetCommitRequest) int16 {
 	g, ok := s.groups[req.Group]
 	if ok {
-		return g.validateOffsetCommit(req.MemberID, req.InstanceID, req.Generation)
+		return g.validateOffsetCommit(req.MemberID, req.InstanceID, req.Generation, req.Version)
 	}
 	switch {
 	case req.Generation < 0:
