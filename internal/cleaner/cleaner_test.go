@@ -101,6 +101,9 @@ func TestTheActiveSegmentAndTheStableOffsetBoundCleaning(t *testing.T) {
 	e := newEnv(t, testConfig())
 	p := e.addPartition("orders", nil)
 	e.updates(p, 600, 5, 5, 0)
+	if err := p.log.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	// Not rolled: everything is in segments below the active one except
 	// the tail; the last stable offset holds cleaning further back.
 	refs, activeBase, err := p.log.InactiveSegments()
@@ -595,5 +598,23 @@ func TestRunCleansInTheBackground(t *testing.T) {
 		if n := len(readAll(t, p.log)); n != 10 {
 			t.Fatalf("%s: %d records", p.topic, n)
 		}
+	}
+}
+
+func TestUnflushedSegmentsWaitForTheirFlush(t *testing.T) {
+	e := newEnv(t, testConfig())
+	p := e.addPartition("orders", nil)
+	e.updates(p, 50, 5, 5, 0) // one segment
+	if err := p.log.Roll(); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.cleanAll(); n != 0 {
+		t.Fatal("cleaned segments that were not flushed")
+	}
+	if err := p.log.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.cleanAll(); n != 1 {
+		t.Fatalf("%d cleanings after the flush", n)
 	}
 }

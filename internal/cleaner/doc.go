@@ -7,8 +7,10 @@
 // per partition, the offset where the dirty section starts. The cleanable
 // part of the dirty section ends at the first segment that may not be
 // cleaned: the active segment, the one holding the last stable offset (the
-// caller's bound), or the first one with records newer than
-// min.compaction.lag.ms.
+// caller's bound), the first one with records newer than
+// min.compaction.lag.ms, or, unlike Kafka, the one holding the log's
+// recovery point (a record may go only once what supersedes it is on
+// disk; segments are flushed as they roll).
 //
 // Each pass picks the dirtiest log (cleanable bytes over total bytes,
 // above min.cleanable.dirty.ratio, or any log with records older than

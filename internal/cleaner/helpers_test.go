@@ -210,6 +210,11 @@ func (e *env) putBatch(p *fakePartition, bl *record.Builder, ts int64, recs ...r
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if info.FlushTo > 0 { // as the partition does: a roll flushes
+		if err := p.log.FlushUpTo(info.FlushTo); err != nil {
+			e.t.Fatal(err)
+		}
+	}
 	return info
 }
 
@@ -320,10 +325,14 @@ func (e *env) cleanAll() int {
 	}
 }
 
-// roll closes p's active segment so its data becomes cleanable.
+// roll closes p's active segment and flushes it, as the partition does,
+// so its data becomes cleanable.
 func roll(t testing.TB, p *fakePartition) {
 	t.Helper()
 	if err := p.log.Roll(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.log.Flush(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -171,9 +171,13 @@ func (c *Cleaner) firstDirty(cand *candidate, log *storage.Log) (int64, bool) {
 
 // uncleanableOffset is the first offset that may not be cleaned: the last
 // stable offset, the active segment's base, or the base of the first dirty
-// segment holding a record newer than min.compaction.lag.ms.
+// segment holding a record newer than min.compaction.lag.ms. Unlike Kafka,
+// the cleaner also stays below the recovery point: a cleaned segment drops
+// records superseded by later ones, and those must be on disk before the
+// older ones go, or a power failure could lose both. (A segment is flushed
+// when it rolls, so this rarely holds cleaning back.)
 func uncleanableOffset(p Partition, refs []*storage.SegmentRef, activeBase, firstDirty int64, now time.Time) (int64, error) {
-	bound := min(p.LastStableOffset(), activeBase)
+	bound := min(p.LastStableOffset(), activeBase, p.Log().RecoveryPoint())
 	lag := max(p.Config().MinCompactionLagMs, 0)
 	if lag == 0 {
 		return bound, nil
