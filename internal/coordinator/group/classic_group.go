@@ -26,11 +26,12 @@ func (s classicState) String() string { return classicStateNames[s] }
 // Its state is Kafka's in-memory group, which runs ahead of the log during
 // a rebalance: Kafka writes no record when members join or leave or when
 // the join phase ends with a new generation. What is durable is the last
-// GroupMetadata record: written when the leader's assignment arrives
-// (SyncGroup), when a generation ends with no members, and when a static
-// member rejoins a stable group under a new member id. Those changes, and
-// the group's deletion, reach the group only when their record is
-// replayed; see classic_replay.go.
+// GroupMetadata record: written when a JoinGroup creates the group, when
+// the leader's assignment arrives (SyncGroup), when a generation ends with
+// no members, and when a static member rejoins a stable group under a new
+// member id. The assignment, the new member id and the group's deletion
+// reach the group only when their record is replayed; see
+// classic_replay.go.
 type classicGroup struct {
 	id           string
 	state        classicState
