@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"errors"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/spoolhq/spool/internal/coordinator"
 	"github.com/spoolhq/spool/internal/network"
 )
 
@@ -17,7 +19,11 @@ func (h *Handler) heartbeat(ctx context.Context, r *Request) (network.Reply, err
 			return res.Response
 		}
 		resp := req.ResponseKind().(*kmsg.HeartbeatResponse)
-		resp.ErrorCode = coordinatorCode(res.Err)
+		// While the coordinator loads, Kafka answers heartbeats blindly
+		// with success rather than make members rejoin.
+		if !errors.Is(res.Err, coordinator.ErrLoadInProgress) {
+			resp.ErrorCode = coordinatorCode(res.Err)
+		}
 		return resp
 	}), nil
 }
