@@ -20,11 +20,13 @@ func TestConfluentKafka(t *testing.T) {
 		t.Run("RoundTrip/"+codec, func(t *testing.T) { runPython(t, "confluent_roundtrip.py", codec) })
 	}
 	t.Run("MessageTooLarge", func(t *testing.T) { runPython(t, "confluent_too_large.py") })
+	t.Run("Group", func(t *testing.T) { runPython(t, "confluent_group.py") })
 }
 
 // TestKafkaPython drives the broker with kafka-python.
 func TestKafkaPython(t *testing.T) {
 	t.Run("RoundTrip", func(t *testing.T) { runPython(t, "kafka_python_roundtrip.py") })
+	t.Run("Group", func(t *testing.T) { runPython(t, "kafka_python_group.py") })
 }
 
 // testIncrementalAlterConfigs changes topic configs with IncrementalAlterConfigs

@@ -15,6 +15,7 @@ func TestKcat(t *testing.T) {
 	t.Run("KeyedRoundTrip", testKcatKeyedRoundTrip)
 	t.Run("Headers", testKcatHeaders)
 	t.Run("OffsetAndPartition", testKcatOffsetAndPartition)
+	t.Run("Balanced", testKcatBalanced)
 }
 
 // kcatMetadata is the part of `kcat -L -J` output the test reads.
