@@ -68,6 +68,7 @@ type round struct {
 	end             int64
 	producers       map[int64]lastRecord
 	maxDecompressed int
+	txns            transactions
 }
 
 // lastRecord is what the cleaner keeps of an active producer (Kafka's
@@ -197,7 +198,7 @@ func (w *worker) mapBatch(ctx context.Context, j *job, b record.Batch, r *round)
 		return err
 	}
 	w.run.mapBytesRead += int64(len(b))
-	if b.IsControl() {
+	if b.IsControl() || r.txns.abortedData(b) {
 		return nil
 	}
 	w.rd.Reset(b, r.maxDecompressed)

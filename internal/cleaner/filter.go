@@ -27,29 +27,42 @@ func (w *worker) filterBatch(ctx context.Context, b record.Batch, cs *storage.Cl
 	}
 	w.run.bytesRead += int64(len(b))
 	if b.IsControl() {
+		if r.txns.removableMarker(b, r.now) && !r.isProducersLast(b) && b.NextOffset() != r.end {
+			return nil
+		}
 		return w.write(ctx, cs, b)
+	}
+	if r.txns.abortedData(b) {
+		return w.dropRecords(ctx, cs, b, r)
 	}
 	kept, tombstones, err := w.decide(b, r)
 	if err != nil {
 		return err
 	}
 	switch {
-	case kept > 0 && kept == len(w.keep) && (!tombstones || b.HasDeleteHorizon()):
+	case kept == 0:
+		return w.dropRecords(ctx, cs, b, r)
+	case kept == len(w.keep) && (!tombstones || b.HasDeleteHorizon()):
 		return w.write(ctx, cs, b)
-	case kept > 0:
-		nb, err := w.rebuild(b, r, tombstones)
-		if err != nil {
-			return err
-		}
-		return w.write(ctx, cs, nb)
-	case r.isProducersLast(b) || b.NextOffset() == r.end:
-		nb, err := w.emptied(b)
-		if err != nil {
-			return err
-		}
-		return w.write(ctx, cs, nb)
 	}
-	return nil
+	nb, err := w.rebuild(b, r, tombstones)
+	if err != nil {
+		return err
+	}
+	return w.write(ctx, cs, nb)
+}
+
+// dropRecords drops a batch that keeps no record, leaving its header when
+// it is its producer's last batch or ends the cleaned range.
+func (w *worker) dropRecords(ctx context.Context, cs *storage.CleanedSegment, b record.Batch, r *round) error {
+	if !r.isProducersLast(b) && b.NextOffset() != r.end {
+		return nil
+	}
+	nb, err := w.emptied(b)
+	if err != nil {
+		return err
+	}
+	return w.write(ctx, cs, nb)
 }
 
 // decide marks which records of b stay (w.keep) and counts them, noting
