@@ -2,7 +2,6 @@ package cleaner
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/spoolhq/spool/internal/record"
@@ -168,10 +167,6 @@ func (w *worker) rebuild(b record.Batch, r *round, tombstones bool) (record.Batc
 	return nb, nil
 }
 
-// maxTimestampAt is the position of a batch's max timestamp
-// (docs/format/record-batch.md).
-const maxTimestampAt = 35
-
 // emptied is b's header with no records, as Kafka writes it: same offsets
 // and producer fields, uncompressed, first timestamp -1, max timestamp
 // kept.
@@ -183,8 +178,7 @@ func (w *worker) emptied(b record.Batch) (record.Batch, error) {
 		return nil, fmt.Errorf("empty batch at offset %d: %w", b.BaseOffset(), err)
 	}
 	if !b.LogAppendTime() {
-		binary.BigEndian.PutUint64(nb[maxTimestampAt:], uint64(b.MaxTimestamp()))
-		nb.UpdateCRC()
+		nb.SetMaxTimestamp(b.MaxTimestamp())
 	}
 	return nb, nil
 }

@@ -190,6 +190,13 @@ func (b Batch) LastSequence() int32 {
 // Records is the records section, compressed as Codec says.
 func (b Batch) Records() []byte { return b[HeaderSize:] }
 
+// SetMaxTimestamp stores the batch's max timestamp and recomputes the CRC
+// (the log cleaner keeps it on a batch whose records it removed).
+func (b Batch) SetMaxTimestamp(ts int64) {
+	binary.BigEndian.PutUint64(b[offMaxTimestamp:], uint64(ts))
+	b.UpdateCRC()
+}
+
 // SetLogAppendTime marks the batch's timestamps as the broker's append time
 // ts and recomputes the CRC, as Kafka does for LogAppendTime topics.
 func (b Batch) SetLogAppendTime(ts int64) {
