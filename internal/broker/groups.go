@@ -29,7 +29,7 @@ func (b *Broker) newGroupCoordinator() *coordinator.Runtime {
 func (b *Broker) syncGroupCoordinator(img *metadata.Image) {
 	t := img.Topic(controller.ConsumerOffsetsTopic)
 	if t == nil {
-		b.groups.Sync(nil, 0)
+		b.groups.Sync(img, nil, 0)
 		return
 	}
 	var led []int32
@@ -38,5 +38,5 @@ func (b *Broker) syncGroupCoordinator(img *metadata.Image) {
 			led = append(led, p.ID)
 		}
 	}
-	b.groups.Sync(led, int32(t.NumPartitions()))
+	b.groups.Sync(img, led, int32(t.NumPartitions()))
 }

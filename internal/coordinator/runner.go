@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/partition"
 	"github.com/spoolhq/spool/internal/record"
 )
@@ -25,14 +26,18 @@ type runner struct {
 	log      *slog.Logger
 	requests chan submission
 	cancels  chan uint64
-	ctx      context.Context
-	stop     context.CancelFunc
-	done     chan struct{}
-	loaded   atomic.Bool
+	// images holds the newest metadata image not yet given to the shard;
+	// older ones are replaced, since only the latest matters.
+	images chan *metadata.Image
+	ctx    context.Context
+	stop   context.CancelFunc
+	done   chan struct{}
+	loaded atomic.Bool
 
 	// Owned by the goroutine.
 	shard   Shard
 	pending map[uint64]chan Result
+	image   *metadata.Image // the last image the shard was given
 }
 
 func newRunner(rt *Runtime, index int32) *runner {
@@ -42,7 +47,26 @@ func newRunner(rt *Runtime, index int32) *runner {
 		log:      rt.cfg.Logger.With("topic", rt.cfg.Topic, "partition", index),
 		requests: make(chan submission, 256),
 		cancels:  make(chan uint64, 256),
+		images:   make(chan *metadata.Image, 1),
 		done:     make(chan struct{}),
+	}
+}
+
+// offerImage queues img for the shard, replacing an image not yet taken.
+func (r *runner) offerImage(img *metadata.Image) {
+	if img == nil {
+		return
+	}
+	for {
+		select {
+		case r.images <- img:
+			return
+		default:
+		}
+		select {
+		case <-r.images:
+		default:
+		}
 	}
 }
 
@@ -121,6 +145,11 @@ func (r *runner) load() error {
 	if err != nil && !errors.Is(err, errLoaded) {
 		return fmt.Errorf("replay: %w", err)
 	}
+	if r.image != nil {
+		if err := r.apply(r.shard.Metadata(r.rt.cfg.Now(), r.image)); err != nil {
+			return err
+		}
+	}
 	r.loaded.Store(true)
 	r.log.Info("coordinator shard loaded", "records", records, "took", r.rt.cfg.Now().Sub(started).Round(time.Millisecond))
 	return nil
@@ -145,6 +174,9 @@ func (r *runner) serve() error {
 		case id := <-r.cancels:
 			delete(r.pending, id)
 			out = r.shard.Cancel(id)
+		case img := <-r.images:
+			r.image = img
+			out = r.shard.Metadata(r.rt.cfg.Now(), img)
 		case <-timer.C:
 			out = r.shard.Tick(r.rt.cfg.Now())
 		}

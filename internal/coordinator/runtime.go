@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/partition"
 )
 
@@ -57,6 +58,7 @@ type Runtime struct {
 		sync.Mutex
 		shards     map[int32]*runner
 		partitions int32 // partition count of the topic; 0 until it exists
+		image      *metadata.Image
 		closed     bool
 	}
 }
@@ -75,16 +77,20 @@ func New(cfg Config) *Runtime {
 }
 
 // Sync makes the runtime host a shard for exactly the partitions in led,
-// of a topic with count partitions (0: the topic does not exist). New
-// shards start loading; shards no longer led stop, failing their pending
-// requests with ErrNotCoordinator.
-func (rt *Runtime) Sync(led []int32, count int32) {
+// of a topic with count partitions (0: the topic does not exist), and hands
+// every shard img. New shards start loading; shards no longer led stop,
+// failing their pending requests with ErrNotCoordinator.
+func (rt *Runtime) Sync(img *metadata.Image, led []int32, count int32) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.mu.closed {
 		return
 	}
 	rt.mu.partitions = count
+	rt.mu.image = img
+	for _, r := range rt.mu.shards {
+		r.offerImage(img)
+	}
 	for idx, r := range rt.mu.shards {
 		if !slices.Contains(led, idx) {
 			r.stop()
@@ -96,6 +102,7 @@ func (rt *Runtime) Sync(led []int32, count int32) {
 			continue
 		}
 		r := newRunner(rt, idx)
+		r.offerImage(img)
 		rt.mu.shards[idx] = r
 		rt.wg.Add(1)
 		go func() {

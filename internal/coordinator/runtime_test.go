@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/spoolhq/spool/internal/config"
+	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/partition"
 	"github.com/spoolhq/spool/internal/storage"
 )
@@ -67,6 +68,8 @@ func (s *counterShard) Replay(offset int64, key, value []byte) error {
 
 func (s *counterShard) Cancel(id uint64) Output { return Output{} }
 
+func (s *counterShard) Metadata(time.Time, *metadata.Image) Output { return Output{} }
+
 func openLeader(t *testing.T, dir string) *partition.Partition {
 	t.Helper()
 	cfg, err := config.ResolveTopic(config.Layers{Topic: map[string]string{"cleanup.policy": "compact"}})
@@ -102,7 +105,7 @@ func newRuntime(t *testing.T, p *partition.Partition) *Runtime {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	t.Cleanup(rt.Close)
-	rt.Sync([]int32{0}, 1)
+	rt.Sync(nil, []int32{0}, 1)
 	waitLoaded(t, rt)
 	return rt
 }
@@ -175,11 +178,11 @@ func TestRoutingErrors(t *testing.T) {
 	if res := rt.SubmitTo(context.Background(), 7, heartbeat("g", 1), "", ""); !errors.Is(res.Err, ErrNotCoordinator) {
 		t.Fatalf("unhosted partition: %v", res.Err)
 	}
-	rt.Sync(nil, 0)
+	rt.Sync(nil, nil, 0)
 	if res := rt.Submit(context.Background(), "g", heartbeat("g", 1), "", ""); !errors.Is(res.Err, ErrNotAvailable) {
 		t.Fatalf("no topic: %v", res.Err)
 	}
-	rt.Sync(nil, 1)
+	rt.Sync(nil, nil, 1)
 	if res := rt.Submit(context.Background(), "g", heartbeat("g", 1), "", ""); !errors.Is(res.Err, ErrNotCoordinator) {
 		t.Fatalf("partition led elsewhere: %v", res.Err)
 	}
@@ -201,7 +204,7 @@ func TestCancelledRequestLeavesTheShardWorking(t *testing.T) {
 func TestStoppingAShardAnswersItsQueue(t *testing.T) {
 	rt := newRuntime(t, openLeader(t, t.TempDir()))
 	call := rt.Send("g", heartbeat("g", -1), "", "") // waits for a tick
-	rt.Sync(nil, 1)                                  // the partition moves away
+	rt.Sync(nil, nil, 1)                             // the partition moves away
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if res := call.Wait(ctx); res.Err != nil && !errors.Is(res.Err, ErrNotCoordinator) {

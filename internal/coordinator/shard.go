@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/internal/metadata"
 )
 
 // Request is one coordinator request routed to a shard. ID is unique per
@@ -47,4 +49,8 @@ type Shard interface {
 	Replay(offset int64, key, value []byte) error
 	// Cancel forgets a pending request whose client went away.
 	Cancel(id uint64) Output
+	// Metadata hands the shard each new metadata image (topics, their ids
+	// and partitions), first right after loading; a shard whose decisions
+	// depend on topics (KIP-848 assignments) recomputes them here.
+	Metadata(now time.Time, img *metadata.Image) Output
 }
