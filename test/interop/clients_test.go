@@ -20,7 +20,9 @@ func TestConfluentKafka(t *testing.T) {
 		t.Run("RoundTrip/"+codec, func(t *testing.T) { runPython(t, "confluent_roundtrip.py", codec) })
 	}
 	t.Run("MessageTooLarge", func(t *testing.T) { runPython(t, "confluent_too_large.py") })
-	t.Run("Group", func(t *testing.T) { runPython(t, "confluent_group.py") })
+	for _, strategy := range []string{"range", "cooperative-sticky"} {
+		t.Run("Group/"+strategy, func(t *testing.T) { runPython(t, "confluent_group.py", strategy) })
+	}
 }
 
 // TestKafkaPython drives the broker with kafka-python.

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Group consumers with confluent-kafka (librdkafka): split, commit, resume.
 
+usage: confluent_group.py BOOTSTRAP [range|cooperative-sticky]
+
 A four-partition topic gets 40 records per partition. Consumer c1 subscribes
 alone, is assigned every partition and reads them all without committing.
 Consumer c2 then subscribes to the same group: c1 commits what it read when
@@ -12,7 +14,9 @@ protocol, members, their subscriptions and assignments) must show it. Five
 more records per partition are produced, both consumers close (leaving the
 group), and a new consumer c3 in the group must read exactly those five per
 partition, starting after the commits. Across the whole run every record is
-read exactly once.
+read exactly once. With cooperative-sticky (incremental rebalancing, KIP-429)
+c1 gives up only the two partitions that move to c2, and commits only those
+when they are revoked.
 """
 
 import struct
@@ -29,7 +33,7 @@ PARTITIONS = 4
 class Member:
     """One group consumer polled by the scenario, with what it was given."""
 
-    def __init__(self, bootstrap, group, topic, name):
+    def __init__(self, bootstrap, group, topic, name, strategy):
         self.name = name
         self.records = []  # (partition, offset, value)
         self.assignment = set()
@@ -42,13 +46,16 @@ class Member:
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "enable.partition.eof": True,
-            "partition.assignment.strategy": "range",
+            "partition.assignment.strategy": strategy,
         })
+        self.incremental = strategy == "cooperative-sticky"
         self.consumer.subscribe([topic], on_assign=self.on_assign, on_revoke=self.on_revoke)
         self.topic = topic
 
     def on_assign(self, consumer, partitions):
-        self.assignment = {tp.partition for tp in partitions}
+        # Cooperative rebalances hand over only what is added or taken away.
+        added = {tp.partition for tp in partitions}
+        self.assignment = self.assignment | added if self.incremental else added
 
     def on_revoke(self, consumer, partitions):
         # Commit what was read from the partitions being taken away, before
@@ -58,7 +65,7 @@ class Member:
         if offsets:
             self.commit(offsets, "on_revoke")
             self.revoked_commits.append(sorted((tp.partition, tp.offset) for tp in offsets))
-        self.assignment = set()
+        self.assignment = self.assignment - {tp.partition for tp in partitions}
 
     def commit(self, offsets, what):
         try:
@@ -141,7 +148,7 @@ def decode_subscription(b):
 
 
 def decode_assignment(b):
-    """A ConsumerProtocolAssignment as {topic: [partitions]}."""
+    """A ConsumerProtocolAssignment as {topic: sorted partitions}."""
     pos = 2
     (n,) = struct.unpack_from(">i", b, pos)
     pos += 4
@@ -149,7 +156,7 @@ def decode_assignment(b):
     for _ in range(n):
         topic, pos = decode_string(b, pos)
         (k,) = struct.unpack_from(">i", b, pos)
-        out[topic] = list(struct.unpack_from(">%di" % k, b, pos + 4))
+        out[topic] = sorted(struct.unpack_from(">%di" % k, b, pos + 4))  # in the leader's order
         pos += 4 + 4 * k
     return out
 
@@ -163,9 +170,9 @@ def describe(admin, group):
     return g
 
 
-def check_group(admin, group, topic, members):
+def check_group(admin, group, topic, members, strategy):
     g = describe(admin, group)
-    check_eq((g.id, g.state, g.protocol_type, g.protocol), (group, "Stable", "consumer", "range"),
+    check_eq((g.id, g.state, g.protocol_type, g.protocol), (group, "Stable", "consumer", strategy),
              "group id, state, protocol type and protocol")
     by_client = {m.client_id: m for m in g.members}
     check_eq(sorted(by_client), sorted(m.name for m in members), "client ids of the members")
@@ -183,15 +190,17 @@ def check_group(admin, group, topic, members):
 
 
 def main():
-    bootstrap = args("")[0]
+    argv = args("[range|cooperative-sticky]")
+    bootstrap = argv[0]
+    strategy = argv[1] if len(argv) > 1 else "range"
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    topic = topic_name("confluent-group")
+    topic = topic_name("confluent-group-" + strategy)
     group = "interop-confluent-group-" + topic.rsplit("-", 1)[1]
     create_topic(admin, topic, PARTITIONS)
     want = produce(bootstrap, topic, 0, 40)
 
     # c1 alone: every partition, every record, nothing committed yet.
-    c1 = Member(bootstrap, group, topic, "interop-c1")
+    c1 = Member(bootstrap, group, topic, "interop-c1", strategy)
     poll_until([c1], lambda: c1.assignment == set(range(PARTITIONS)) and len(c1.records) == len(want),
                "c1 to be assigned every partition and read the first 160 records")
     check_eq(c1.committed(range(PARTITIONS)), {p: OFFSET_INVALID for p in range(PARTITIONS)},
@@ -199,16 +208,17 @@ def main():
     print("c1 alone: assigned %s, read %d records" % (sorted(c1.assignment), len(c1.records)))
 
     # c2 joins: c1 commits on revoke, the two split the partitions.
-    c2 = Member(bootstrap, group, topic, "interop-c2")
+    c2 = Member(bootstrap, group, topic, "interop-c2", strategy)
     members = [c1, c2]
     poll_until(members, lambda: c1.assignment and c2.assignment and
                c1.assignment | c2.assignment == set(range(PARTITIONS)),
                "c1 and c2 to split the partitions")
     check(not c1.assignment & c2.assignment, "c1 %s and c2 %s share partitions" % (c1.assignment, c2.assignment))
-    check_eq(c1.revoked_commits, [[(p, 40) for p in range(PARTITIONS)]], "c1's commits on revoke")
-    check_eq(c1.committed(range(PARTITIONS)), {p: 40 for p in range(PARTITIONS)}, "committed after the rebalance")
+    moved = sorted(c2.assignment) if c1.incremental else range(PARTITIONS)
+    check_eq(c1.revoked_commits, [[(p, 40) for p in moved]], "c1's commits on revoke")
+    check_eq(c1.committed(moved), {p: 40 for p in moved}, "committed after the rebalance")
     print("split: c1 %s, c2 %s" % (sorted(c1.assignment), sorted(c2.assignment)))
-    check_group(admin, group, topic, members)
+    check_group(admin, group, topic, members, strategy)
 
     # New records reach exactly the owner of their partition.
     want += produce(bootstrap, topic, 40, 50)
@@ -229,7 +239,7 @@ def main():
         m.consumer.close()
     eventually(lambda: describe(admin, group).state == "Empty", "group %s to be Empty after both left" % group, 30)
     check_eq(describe(admin, group).members, [], "members of the empty group")
-    c3 = Member(bootstrap, group, topic, "interop-c3")
+    c3 = Member(bootstrap, group, topic, "interop-c3", strategy)
     poll_until([c3], lambda: c3.assignment == set(range(PARTITIONS)) and len(c3.records) >= 20,
                "c3 to read the last 20 records")
     end = time.monotonic() + 1  # records read twice or past the end would show now
