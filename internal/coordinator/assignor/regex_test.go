@@ -1,7 +1,9 @@
 package assignor
 
 import (
+	"encoding/hex"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -203,4 +205,52 @@ func FuzzCompileTopicRegex(f *testing.F) {
 		}
 		re.Match(topic)
 	})
+}
+
+// CompileTopicRegex agrees with RE2/J 1.8 itself on testdata/re2j's
+// expressions: valid or not (and why), and which names match as a whole.
+func TestCompileTopicRegexAgreesWithRE2J(t *testing.T) {
+	data, err := os.ReadFile("testdata/re2j/verdicts.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSuffix(line, "\n")
+		if rest, ok := strings.CutPrefix(line, "# names: "); ok {
+			names = strings.Fields(rest)
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Split(line, "\t")
+		raw, err := hex.DecodeString(fields[0])
+		if err != nil || len(fields) != 3 {
+			t.Fatalf("bad line %q", line)
+		}
+		expr, want := string(raw), fields[1]
+		var got string
+		re, err := CompileTopicRegex(expr)
+		if err != nil {
+			got = "err " + err.(*RegexError).Description
+		} else {
+			var b strings.Builder
+			for _, name := range names {
+				if re.Match(name) {
+					b.WriteByte('1')
+				} else {
+					b.WriteByte('0')
+				}
+			}
+			got = "ok " + b.String()
+		}
+		if got != want {
+			t.Errorf("%s: %q, RE2/J %q", fields[2], got, want)
+		}
+		n++
+	}
+	if n < 800 || len(names) == 0 {
+		t.Fatalf("%d expressions, %d names read", n, len(names))
+	}
 }
