@@ -24,8 +24,15 @@ var (
 	ErrInvalidRegularExpression = errors.New("invalid regular expression")
 )
 
-func unknownTopicError(id TopicID) error {
-	return fmt.Errorf("%w: %s", ErrUnknownTopic, id)
+// partitionCount returns the topic's partition count, or an error matching
+// ErrUnknownTopic if the describer does not know it (or gives a negative
+// count).
+func partitionCount(topics TopicDescriber, id TopicID) (int, error) {
+	n, ok := topics.NumPartitions(id)
+	if !ok || n < 0 {
+		return 0, fmt.Errorf("%w: %s", ErrUnknownTopic, id)
+	}
+	return n, nil
 }
 
 // RegexError is the error of a regular expression that does not compile.

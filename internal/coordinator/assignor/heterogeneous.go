@@ -58,9 +58,9 @@ func assignHeterogeneous(spec GroupSpec, ids []string, topics TopicDescriber) (G
 		owner:       make([][]int32, len(index)),
 	}
 	for t, id := range h.topics {
-		n, ok := topics.NumPartitions(id)
-		if !ok {
-			return nil, unknownTopicError(id)
+		n, err := partitionCount(topics, id)
+		if err != nil {
+			return nil, err
 		}
 		index[id] = int32(t)
 		h.owner[t] = slices.Repeat([]int32{-1}, n)

@@ -53,9 +53,9 @@ func (Range) Assign(spec GroupSpec, topics TopicDescriber) (GroupAssignment, err
 		for _, t := range sub {
 			rt := state[t]
 			if rt == nil {
-				n, ok := topics.NumPartitions(t)
-				if !ok {
-					return nil, unknownTopicError(t)
+				n, err := partitionCount(topics, t)
+				if err != nil {
+					return nil, err
 				}
 				rt = &rangeTopic{partitions: n}
 				state[t] = rt

@@ -1,6 +1,7 @@
 package assignor
 
 import (
+	"errors"
 	"slices"
 	"testing"
 )
@@ -145,5 +146,22 @@ func TestTopicsDescriber(t *testing.T) {
 	}
 	if got := topics.PartitionRacks(t2, 0); got != nil {
 		t.Errorf("PartitionRacks(t2, 0) = %q", got)
+	}
+}
+
+// negativeTopics describes every topic with a negative partition count.
+type negativeTopics struct{}
+
+func (negativeTopics) NumPartitions(TopicID) (int, bool)      { return -1, true }
+func (negativeTopics) PartitionRacks(TopicID, int32) []string { return nil }
+
+func TestNegativePartitionCount(t *testing.T) {
+	for _, a := range []Assignor{Uniform{}, Range{}} {
+		for _, typ := range []SubscriptionType{Homogeneous, Heterogeneous} {
+			spec := GroupSpec{Members: map[string]Member{"A": member(nil, t1)}, SubscriptionType: typ}
+			if _, err := a.Assign(spec, negativeTopics{}); !errors.Is(err, ErrUnknownTopic) {
+				t.Errorf("%s %v: err = %v, want ErrUnknownTopic", a.Name(), typ, err)
+			}
+		}
 	}
 }

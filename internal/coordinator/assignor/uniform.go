@@ -60,9 +60,9 @@ func assignHomogeneous(spec GroupSpec, ids []string, topics TopicDescriber) (Gro
 	claimed := make([][]bool, len(subscribed))
 	total := 0
 	for i, t := range subscribed {
-		n, ok := topics.NumPartitions(t)
-		if !ok {
-			return nil, unknownTopicError(t)
+		n, err := partitionCount(topics, t)
+		if err != nil {
+			return nil, err
 		}
 		index[t] = int32(i)
 		claimed[i] = make([]bool, n)
