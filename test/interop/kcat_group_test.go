@@ -35,29 +35,7 @@ func testKcatBalanced(t *testing.T) {
 	}
 
 	// Both members hold two partitions before anything is produced.
-	owned := map[string][]int32{} // client id → partitions
-	waitFor(t, "both kcat processes to have two partitions each", func() error {
-		g, err := describeGroup(group)
-		if err != nil {
-			return err
-		}
-		clear(owned)
-		for _, m := range g.Members {
-			if c, ok := m.Assigned.AsConsumer(); ok {
-				for _, at := range c.Topics {
-					owned[m.ClientID] = append(owned[m.ClientID], at.Partitions...)
-				}
-			}
-		}
-		if g.State != "Stable" || g.Protocol != "range" || len(owned["kcat-a"]) != 2 || len(owned["kcat-b"]) != 2 {
-			return fmt.Errorf("group %s %s/%s, assignments %v", group, g.State, g.Protocol, owned)
-		}
-		return nil
-	})
-	if all := slices.Sorted(slices.Values(append(slices.Clone(owned["kcat-a"]), owned["kcat-b"]...))); !slices.Equal(all, []int32{0, 1, 2, 3}) {
-		t.Fatalf("assigned partitions %v, want each of 0-3 once", owned)
-	}
-
+	owned := waitAssigned(t, group, map[string]int{"kcat-a": 2, "kcat-b": 2})
 	produceRange(t, topic, partitions, 0, perPartition)
 	for name, k := range members {
 		want := kcatLines(owned[name], 0, perPartition)
@@ -92,6 +70,115 @@ func testKcatBalanced(t *testing.T) {
 		t.Errorf("kcat -G -e after the commits read\n%q\nwant\n%q", got, want)
 	}
 	checkCommitted(t, group, topic, partitions, perPartition+3)
+}
+
+// testKcatMemberDies: of two `kcat -G` members that have read and
+// committed their partitions, one is killed with SIGKILL. The group
+// coordinator expires it after its session timeout (6s, the broker's
+// minimum), not before, and the survivor is given every partition; it then
+// reads exactly the records produced since, the dead member's partitions
+// from that member's commits.
+func testKcatMemberDies(t *testing.T) {
+	const partitions = 4
+	topic := createTopic(t, partitions, nil)
+	group := "group-" + topic
+	members := map[string]*kcatProcess{}
+	for _, name := range []string{"kcat-a", "kcat-b"} {
+		members[name] = startKcat(t, "-G", group, "-X", "client.id="+name, "-X", "auto.offset.reset=earliest",
+			"-X", "partition.assignment.strategy=range", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500",
+			"-X", "auto.commit.interval.ms=100", "-u", "-f", "%p %o %s\n", topic)
+	}
+	owned := waitAssigned(t, group, map[string]int{"kcat-a": 2, "kcat-b": 2})
+	produceRange(t, topic, partitions, 0, 10)
+	waitCommitted(t, group, topic, partitions, 10)
+
+	killed := time.Now()
+	if err := members["kcat-b"].cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-members["kcat-b"].done
+	waitAssigned(t, group, map[string]int{"kcat-a": partitions})
+	// The last heartbeat may have come up to heartbeat.interval.ms before
+	// the kill.
+	if d := time.Since(killed); d < 5500*time.Millisecond {
+		t.Errorf("the killed member's partitions moved %v after the kill, before its 6s session timeout", d)
+	} else {
+		t.Logf("the killed member's partitions moved %v after the kill", d)
+	}
+	produceRange(t, topic, partitions, 10, 15)
+	want := append(kcatLines(owned["kcat-a"], 0, 15), kcatLines(owned["kcat-b"], 10, 15)...)
+	slices.Sort(want)
+	a := members["kcat-a"]
+	waitFor(t, "the survivor to read on", func() error {
+		if got := a.lines(); len(got) < len(want) {
+			return fmt.Errorf("kcat-a read %d of %d records", len(got), len(want))
+		}
+		return nil
+	})
+	a.stop(t)
+	if got := a.lines(); !slices.Equal(got, want) {
+		t.Errorf("survivor (first %v, then every partition) read\n%q\nwant\n%q", owned["kcat-a"], got, want)
+	}
+	if got := members["kcat-b"].lines(); !slices.Equal(got, kcatLines(owned["kcat-b"], 0, 10)) {
+		t.Errorf("killed member (partitions %v) read\n%q", owned["kcat-b"], got)
+	}
+	checkCommitted(t, group, topic, partitions, 15)
+}
+
+// waitAssigned waits until the group is Stable with the members given (by
+// client id) holding that many partitions, and returns their partitions.
+func waitAssigned(t *testing.T, group string, counts map[string]int) map[string][]int32 {
+	t.Helper()
+	owned := map[string][]int32{}
+	waitFor(t, fmt.Sprintf("group %s to assign %v partitions", group, counts), func() error {
+		g, err := describeGroup(group)
+		if err != nil {
+			return err
+		}
+		clear(owned)
+		for _, m := range g.Members {
+			if c, ok := m.Assigned.AsConsumer(); ok {
+				for _, at := range c.Topics {
+					owned[m.ClientID] = append(owned[m.ClientID], at.Partitions...)
+				}
+			}
+		}
+		ok := g.State == "Stable" && len(g.Members) == len(counts)
+		for id, n := range counts {
+			ok = ok && len(owned[id]) == n
+		}
+		if !ok {
+			return fmt.Errorf("group %s %s/%s, %d members, assignments %v", group, g.State, g.Protocol, len(g.Members), owned)
+		}
+		return nil
+	})
+	var all []int32
+	for _, ps := range owned {
+		all = append(all, ps...)
+	}
+	if slices.Sort(all); len(all) != len(slices.Compact(slices.Clone(all))) {
+		t.Fatalf("partitions assigned twice: %v", owned)
+	}
+	return owned
+}
+
+// waitCommitted waits until the group committed offset want everywhere.
+func waitCommitted(t *testing.T, group, topic string, partitions int32, want int64) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("group %s to commit %d on every partition", group, want), func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		offsets, err := admin.FetchOffsets(ctx, group)
+		if err != nil {
+			return err
+		}
+		for p := range partitions {
+			if o, ok := offsets.Lookup(topic, p); !ok || o.At != want {
+				return fmt.Errorf("partition %d: %+v", p, o)
+			}
+		}
+		return nil
+	})
 }
 
 // kcatProcess is a kcat running in the background.

@@ -16,6 +16,7 @@ func TestKcat(t *testing.T) {
 	t.Run("Headers", testKcatHeaders)
 	t.Run("OffsetAndPartition", testKcatOffsetAndPartition)
 	t.Run("Balanced", testKcatBalanced)
+	t.Run("MemberDies", testKcatMemberDies)
 }
 
 // kcatMetadata is the part of `kcat -L -J` output the test reads.
