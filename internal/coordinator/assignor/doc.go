@@ -42,6 +42,14 @@
 // members subscribe to the same topics of equal partition counts. Not
 // sticky beyond that order, as in Kafka.
 //
+// # Regex subscriptions
+//
+// CompileTopicRegex validates a member's SubscribedTopicRegex as Kafka does
+// (RE2/J syntax, INVALID_REGULAR_EXPRESSION with Kafka's message) and
+// TopicRegex.Resolve lists the topic names it matches as a whole, internal
+// topics included, as in Kafka; the coordinator resolves the names to ids
+// for Member.Topics.
+//
 // # Racks
 //
 // Kafka 4.x's uniform and range assignors do not use racks (Kafka 3.7's
