@@ -53,8 +53,7 @@
 // # Racks
 //
 // Kafka 4.x's uniform and range assignors do not use racks (Kafka 3.7's
-// did; the rewrites of KAFKA-16944 and KAFKA-17710 dropped it), so neither
-// do these. Member.RackID and TopicDescriber.PartitionRacks carry what a
+// did; KAFKA-16694 removed it), so neither do these. Member.RackID and TopicDescriber.PartitionRacks carry what a
 // rack-aware assignor would need.
 //
 // # Determinism
