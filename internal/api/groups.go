@@ -20,12 +20,16 @@ import (
 // coordinator does, which for JoinGroup can take a whole rebalance.
 
 // later answers r with what fn returns, computed on its own goroutine.
+// The decoded request's byte fields (group protocol metadata, assignments)
+// alias the request frame and the coordinator keeps reading them after the
+// handler returns, so the frame is left to the garbage collector rather than
+// handed back to the pool the connection reads its next request into.
 func (h *Handler) later(r *Request, fn func() kmsg.Response) network.Reply {
 	ch := make(chan *network.Response, 1)
 	go func() {
 		ch <- encode(r.Header, fn())
 	}()
-	return network.Reply{Later: ch, FrameDone: true}
+	return network.Reply{Later: ch}
 }
 
 // coordinatorCode maps the runtime's routing errors to Kafka codes.
