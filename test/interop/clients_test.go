@@ -23,6 +23,7 @@ func TestConfluentKafka(t *testing.T) {
 	for _, strategy := range []string{"range", "cooperative-sticky"} {
 		t.Run("Group/"+strategy, func(t *testing.T) { runPython(t, "confluent_group.py", strategy) })
 	}
+	t.Run("StaticMembers", func(t *testing.T) { runPython(t, "confluent_static.py") })
 }
 
 // TestKafkaPython drives the broker with kafka-python.

@@ -33,13 +33,14 @@ PARTITIONS = 4
 class Member:
     """One group consumer polled by the scenario, with what it was given."""
 
-    def __init__(self, bootstrap, group, topic, name, strategy):
+    def __init__(self, bootstrap, group, topic, name, strategy, **config):
         self.name = name
         self.records = []  # (partition, offset, value)
         self.assignment = set()
         self.next_offset = {}  # partition -> offset after the last record read
         self.revoked_commits = []
-        self.consumer = Consumer({
+        self.rebalances = 0  # calls of on_assign and on_revoke
+        config.update({
             "bootstrap.servers": bootstrap,
             "group.id": group,
             "client.id": name,
@@ -48,16 +49,19 @@ class Member:
             "enable.partition.eof": True,
             "partition.assignment.strategy": strategy,
         })
+        self.consumer = Consumer(config)
         self.incremental = strategy == "cooperative-sticky"
         self.consumer.subscribe([topic], on_assign=self.on_assign, on_revoke=self.on_revoke)
         self.topic = topic
 
     def on_assign(self, consumer, partitions):
+        self.rebalances += 1
         # Cooperative rebalances hand over only what is added or taken away.
         added = {tp.partition for tp in partitions}
         self.assignment = self.assignment | added if self.incremental else added
 
     def on_revoke(self, consumer, partitions):
+        self.rebalances += 1
         # Commit what was read from the partitions being taken away, before
         # the group moves them, as an application that reads exactly once does.
         offsets = [TopicPartition(self.topic, tp.partition, self.next_offset[tp.partition])
