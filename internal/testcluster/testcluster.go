@@ -35,7 +35,8 @@ type Node struct {
 func Start(t testing.TB, props map[string]string) *Node {
 	t.Helper()
 	dir := t.TempDir()
-	port, ctrlPort := FreePort(t), FreePort(t)
+	ports := FreePorts(t, 2)
+	port, ctrlPort := ports[0], ports[1]
 	base := map[string]string{
 		"node.id":                  "1",
 		"process.roles":            "broker,controller",
@@ -119,6 +120,23 @@ func FreePort(t testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// FreePorts returns n distinct loopback TCP ports that were free a moment
+// ago. The listeners stay open until all n are chosen, so the kernel
+// cannot hand one port out twice (two FreePort calls may).
+func FreePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+	}
+	return ports
 }
 
 // CheckFor polls fn until it returns nil or timeout passes, then fails the

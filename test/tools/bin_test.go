@@ -126,7 +126,8 @@ type workdir struct {
 
 func newWorkdir(t *testing.T) *workdir {
 	t.Helper()
-	w := &workdir{dir: t.TempDir(), port: freePort(t), ctrl: freePort(t), metrics: freePort(t), node: 1_000_000 + rand.IntN(1_000_000)}
+	ports := freePorts(t, 3)
+	w := &workdir{dir: t.TempDir(), port: ports[0], ctrl: ports[1], metrics: ports[2], node: 1_000_000 + rand.IntN(1_000_000)}
 	bin, err := filepath.Abs(filepath.Join("..", "..", "bin"))
 	if err != nil {
 		t.Fatal(err)
@@ -156,14 +157,22 @@ func newWorkdir(t *testing.T) *workdir {
 	return w
 }
 
-func freePort(t *testing.T) int {
+// freePorts returns n distinct loopback ports that were free a moment ago.
+// Every listener stays open until all n are chosen: closed one by one, the
+// kernel may hand the same port out twice, and the server then refuses
+// its configuration (two listeners on one port).
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // env is the environment of the wrappers: they run the spool built for
