@@ -48,6 +48,8 @@ type clientConfig struct {
 	maxPollRecords  int
 	autoCommit      bool
 	excludeInternal bool
+	balancers       bool // partition.assignment.strategy given
+	serverAssigned  bool // group.protocol=consumer
 	// Producer settings the tools need to know.
 	transactionalID string
 	deliveryTimeout bool // delivery.timeout.ms given
@@ -230,6 +232,7 @@ func addConsumerKeys(keys map[string]setter) {
 		switch strings.ToLower(v) {
 		case "classic":
 		case "consumer":
+			c.serverAssigned = true
 			c.opts = append(c.opts, kgo.ServerSideBalancer())
 		default:
 			return fmt.Errorf("Invalid value %s for configuration group.protocol: String must be one of (case insensitive): CLASSIC, CONSUMER", v)
@@ -268,6 +271,7 @@ func addConsumerKeys(keys map[string]setter) {
 	}
 	keys["partition.assignment.strategy"] = func(c *clientConfig, v string) error {
 		bs, err := balancers(v)
+		c.balancers = true
 		c.opts = append(c.opts, kgo.Balancers(bs...))
 		return err
 	}
@@ -295,6 +299,13 @@ func (c *clientConfig) finish() error {
 	// auto.create.topics.enable decides); franz-go does only when told to.
 	if c.role == roleProducer || c.role == roleConsumer && c.autoCreate {
 		c.opts = append(c.opts, kgo.AllowAutoTopicCreation())
+	}
+	if c.role == roleConsumer && !c.balancers && !c.serverAssigned {
+		// Java's default partition.assignment.strategy: the group picks
+		// range (eager) while any member lacks cooperative-sticky, so
+		// consumer-groups shows "range" as for Kafka's console consumer.
+		// franz-go's own default is cooperative-sticky alone.
+		c.opts = append(c.opts, kgo.Balancers(kgo.RangeBalancer(), kgo.CooperativeStickyBalancer()))
 	}
 	if c.role == roleProducer {
 		if err := c.finishProducer(); err != nil {

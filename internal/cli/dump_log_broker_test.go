@@ -135,3 +135,56 @@ func checkBrokerIndexes(t *testing.T, dir string, batches []dumpedBatch) {
 		t.Fatalf("time index dump:\n%s", r.stdout)
 	}
 }
+
+// TestDumpLogBrokerOffsetsTopic dumps, with --offsets-decoder, the
+// __consumer_offsets segment Spool's group coordinator wrote while
+// console-consumer --group joined, committed and left: each record as
+// kafka-dump-log.sh prints it, JSON in the message schemas' field order.
+func TestDumpLogBrokerOffsetsTopic(t *testing.T) {
+	node := newSpoolNode(t, map[string]string{"group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "1"}, seed(1, "one"))
+	bs := node.Addr()
+	produceTo(t, bs, "one", 0, now(5)...)
+	mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "one", "--group", "c", "--from-beginning", "--max-messages", "3")
+	node.Stop()
+	seg := filepath.Join(node.Dir, "data", "__consumer_offsets-0", "00000000000000000000.log")
+	r := mustRun(t, "", "dump-log", "--files", seg, "--offsets-decoder")
+	var records []string
+	for _, l := range lines(r.stdout)[2:] {
+		if !strings.HasPrefix(l, "baseOffset: ") {
+			records = append(records, l)
+		}
+	}
+
+	// The group is stored empty when it is created (as Kafka 4's
+	// coordinator does), with its one member and assignment after the
+	// rebalance, and empty again, one generation on, once the member left.
+	// The protocol is range, as for Java's console consumer (its default
+	// strategies are range and cooperative-sticky). franz-go commits the member id as the offsets' metadata; a periodic
+	// auto commit may come before the one on close.
+	const head = `^\| offset: \d+ CreateTime: \d+ keySize: \d+ valueSize: \d+ sequence: -1 headerKeys: \[\] `
+	member := `console-consumer-[0-9a-f-]{36}`
+	group := head + `key: \{"type":"2","data":\{"group":"c"\}\} payload: \{"version":"3","data":`
+	created := regexp.MustCompile(group + `\{"protocolType":"","generation":0,"protocol":null,"leader":null,"currentStateTimestamp":\d+,"members":\[\]\}\}$`)
+	stable := regexp.MustCompile(group + `\{"protocolType":"consumer","generation":1,"protocol":"range","leader":"(` + member + `)","currentStateTimestamp":\d+,` +
+		`"members":\[\{"memberId":"(` + member + `)","groupInstanceId":null,"clientId":"console-consumer","clientHost":"/127.0.0.1","rebalanceTimeout":60000,"sessionTimeout":45000,` +
+		`"subscription":\{"topics":\["one"\],"userData":null,"ownedPartitions":\[\],"generationId":-1,"rackId":null\},` +
+		`"assignment":\{"assignedPartitions":\[\{"topic":"one","partitions":\[0\]\}\],"userData":null\}\}\]\}\}$`)
+	commit := regexp.MustCompile(head + `key: \{"type":"1","data":\{"group":"c","topic":"one","partition":0\}\} ` +
+		`payload: \{"version":"3","data":\{"offset":(\d),"leaderEpoch":0,"metadata":"(` + member + `)","commitTimestamp":\d+\}\}$`)
+	left := regexp.MustCompile(group + `\{"protocolType":"consumer","generation":2,"protocol":null,"leader":null,"currentStateTimestamp":\d+,"members":\[\]\}\}$`)
+
+	n := len(records)
+	if n < 4 || !created.MatchString(records[0]) || !stable.MatchString(records[1]) || !left.MatchString(records[n-1]) || r.stderr != "" {
+		t.Fatalf("offsets topic dump:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	id := stable.FindStringSubmatch(records[1])
+	if id[1] != id[2] {
+		t.Errorf("leader %s is not the member %s", id[1], id[2])
+	}
+	for i, l := range records[2 : n-1] {
+		m := commit.FindStringSubmatch(l)
+		if m == nil || m[2] != id[1] || i == n-4 && m[1] != "3" {
+			t.Fatalf("record %d is not a commit by %s (the last of offset 3):\n%s", i+2, id[1], r.stdout)
+		}
+	}
+}
