@@ -454,3 +454,37 @@ func mustClient(t *testing.T, bs string) *kgo.Client {
 	t.Cleanup(cl.Close)
 	return cl
 }
+
+// TestConsumerGroupsDescribeStaticMember: a static member (group.instance.id)
+// of a live classic group adds the GROUP-INSTANCE-ID column to --members,
+// as Spool's DescribeGroups reports it.
+func TestConsumerGroupsDescribeStaticMember(t *testing.T) {
+	bs := newGroupsCluster(t, seed(1, "t"))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bs), kgo.ConsumerGroup("static"), kgo.ConsumeTopics("t"),
+		kgo.ClientID("client-s"), kgo.InstanceID("instance-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	adm := kadm.NewClient(mustClient(t, bs))
+	var m kadm.DescribedGroupMember
+	checkGroup(t, func() error {
+		d, err := adm.DescribeGroups(t.Context(), "static")
+		g := d["static"]
+		if err == nil && (g.State != "Stable" || len(g.AssignedPartitions()) == 0) {
+			return fmt.Errorf("group static: %+v", g)
+		}
+		if err == nil {
+			m = g.Members[0]
+		}
+		return err
+	})
+	r := groups(t, bs, "--describe", "--group", "static", "--members")
+	idw := max(15, len(m.MemberID))
+	want := fmt.Sprintf("\n%-15s %-*s %-17s %-15s %-15s %-15s \n%-15s %-*s %-17s %-15s %-15s %-15s \n",
+		"GROUP", idw, "CONSUMER-ID", "GROUP-INSTANCE-ID", "HOST", "CLIENT-ID", "#PARTITIONS",
+		"static", idw, m.MemberID, "instance-1", "/127.0.0.1", "client-s", "1")
+	if r.code != 0 || r.stdout != want || r.stderr != "" {
+		t.Fatalf("members of a static member:\n%q\nwant:\n%q\nstderr %q", r.stdout, want, r.stderr)
+	}
+}
