@@ -2,6 +2,7 @@ package network
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -35,6 +36,7 @@ type queued struct {
 type conn struct {
 	srv   *Server
 	nc    net.Conn
+	rd    io.Reader // nc, after any bytes divert read
 	info  Conn
 	log   *slog.Logger
 	queue chan queued
@@ -63,7 +65,7 @@ func (c *conn) serve(ctx context.Context) {
 }
 
 func (c *conn) readLoop(ctx context.Context) error {
-	r := bufio.NewReaderSize(c.nc, 64<<10)
+	r := bufio.NewReaderSize(c.rd, 64<<10)
 	var sizeBuf [4]byte
 	for {
 		if c.srv.cfg.IdleTimeout > 0 {
@@ -100,6 +102,45 @@ func (c *conn) readLoop(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// divert reads the first bytes of a connection on a listener with a Divert
+// and, if they are its prefix, hands the connection over and reports true.
+// Otherwise the bytes read are put back in front of the reader.
+func (c *conn) divert(d *Divert) bool {
+	if d == nil {
+		return false
+	}
+	head := make([]byte, len(d.Prefix))
+	c.nc.SetReadDeadline(time.Now().Add(divertTimeout))
+	n, err := io.ReadFull(c.nc, head)
+	c.nc.SetReadDeadline(time.Time{})
+	if err == nil && bytes.Equal(head, d.Prefix) {
+		d.To(c.nc)
+		return true
+	}
+	// A short read ends the connection in readLoop, as it would have.
+	c.rd = io.MultiReader(bytes.NewReader(head[:n]), &errReader{err: err, r: c.nc})
+	return false
+}
+
+// divertTimeout bounds how long a new connection on a diverting listener
+// may stay silent before its first bytes.
+const divertTimeout = 30 * time.Second
+
+// errReader returns err once, if set, and then reads r.
+type errReader struct {
+	err error
+	r   io.Reader
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	if e.err != nil {
+		err := e.err
+		e.err = nil
+		return 0, err
+	}
+	return e.r.Read(p)
 }
 
 // handle calls the handler, turning a panic into an error that closes this

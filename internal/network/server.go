@@ -56,6 +56,16 @@ type Server struct {
 	}
 }
 
+// Divert takes connections of another protocol away from a listener: a
+// connection whose first bytes are Prefix is handed to To, positioned just
+// after the prefix, and the server forgets it. Prefix must be something no
+// Kafka request can begin with (a negative frame size, say), so that Raft
+// traffic can share the controller listener as it does in Kafka.
+type Divert struct {
+	Prefix []byte
+	To     func(net.Conn)
+}
+
 // NewServer returns a server that passes requests to h. obs may be nil.
 func NewServer(cfg Config, h Handler, obs Observer, log *slog.Logger) *Server {
 	if cfg.MaxInFlight <= 0 {
@@ -70,6 +80,12 @@ func NewServer(cfg Config, h Handler, obs Observer, log *slog.Logger) *Server {
 // Listen starts accepting connections on addr for the named listener and
 // returns the bound address (useful with port 0).
 func (s *Server) Listen(name, addr string) (net.Addr, error) {
+	return s.ListenDivert(name, addr, nil)
+}
+
+// ListenDivert is Listen with connections starting with d.Prefix handed to
+// d.To; a nil d diverts nothing.
+func (s *Server) ListenDivert(name, addr string, d *Divert) (net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s on %s: %w", name, addr, err)
@@ -84,13 +100,13 @@ func (s *Server) Listen(name, addr string) (net.Addr, error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.acceptLoop(name, ln)
+		s.acceptLoop(name, ln, d)
 	}()
 	s.log.Info("listening", "listener", name, "addr", ln.Addr().String())
 	return ln.Addr(), nil
 }
 
-func (s *Server) acceptLoop(name string, ln net.Listener) {
+func (s *Server) acceptLoop(name string, ln net.Listener, d *Divert) {
 	var backoff time.Duration
 	for {
 		nc, err := ln.Accept()
@@ -105,11 +121,11 @@ func (s *Server) acceptLoop(name string, ln net.Listener) {
 			continue
 		}
 		backoff = 0
-		s.startConn(name, nc)
+		s.startConn(name, nc, d)
 	}
 }
 
-func (s *Server) startConn(name string, nc net.Conn) {
+func (s *Server) startConn(name string, nc net.Conn, d *Divert) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 		if s.cfg.SendBufferBytes > 0 {
@@ -123,6 +139,7 @@ func (s *Server) startConn(name string, nc net.Conn) {
 		srv:   s,
 		nc:    nc,
 		info:  Conn{ID: s.nextID.Add(1), Listener: name, Remote: nc.RemoteAddr(), Local: nc.LocalAddr()},
+		rd:    nc,
 		queue: make(chan queued, s.cfg.MaxInFlight),
 	}
 	c.log = s.log.With("listener", name, "remote", nc.RemoteAddr().String())
@@ -144,7 +161,9 @@ func (s *Server) startConn(name string, nc net.Conn) {
 	}
 	go func() {
 		defer s.wg.Done()
-		c.serve(s.ctx)
+		if !c.divert(d) {
+			c.serve(s.ctx)
+		}
 		s.mu.Lock()
 		delete(s.mu.conns, c)
 		s.mu.Unlock()

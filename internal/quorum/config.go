@@ -23,8 +23,19 @@ type Config struct {
 	// it on an existing cluster is refused at open.
 	Voters map[int32]string
 	// BindAddr is where this node listens for Raft traffic when there is
-	// more than one voter; empty means its own address in Voters.
+	// more than one voter and no Stream; empty means its own address in
+	// Voters.
 	BindAddr string
+	// Stream, if set, carries Raft traffic over connections handed over by
+	// a Kafka listener (the controller listener, as in Kafka) instead of a
+	// port of Raft's own. A single voter without it talks to no one and
+	// uses an in-memory transport.
+	Stream *Stream
+	// Observer makes this node a non-voting member that follows the log
+	// (a broker-only node, process.roles=broker): it formats nothing and
+	// waits for the leader to add it (AddObserver) and send it the log.
+	// NodeID must then not be one of Voters, and Stream is required.
+	Observer bool
 	// Logger receives the package's and the Raft library's logs.
 	// Default: slog.Default().
 	Logger *slog.Logger
@@ -98,7 +109,13 @@ func (c Config) Validate() error {
 	case len(c.Voters) == 0:
 		return errors.New("no voters")
 	}
-	if _, ok := c.Voters[c.NodeID]; !ok {
+	_, voter := c.Voters[c.NodeID]
+	switch {
+	case c.Observer && voter:
+		return fmt.Errorf("node %d is a voter, so it cannot be an observer", c.NodeID)
+	case c.Observer && c.Stream == nil:
+		return errors.New("an observer needs a stream to receive the log on")
+	case !c.Observer && !voter:
 		return fmt.Errorf("node %d is not among the voters", c.NodeID)
 	}
 	for id, addr := range c.Voters {

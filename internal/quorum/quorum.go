@@ -125,14 +125,19 @@ func (q *Quorum) openRaft() error {
 		return err
 	}
 	rc := q.raftConfig(hlog)
-	if err := bootstrap(rc, store, snaps, q.trans, q.cfg.Voters); err != nil {
-		return err
+	if !q.cfg.Observer {
+		if err := bootstrap(rc, store, snaps, q.trans, q.cfg.Voters); err != nil {
+			return err
+		}
 	}
 	if q.readyTarget, err = lastCommandIndex(store, snaps); err != nil {
 		return err
 	}
 	if q.raft, err = raft.NewRaft(rc, q.fsm, store, store, snaps, q.trans); err != nil {
 		return fmt.Errorf("start raft: %w", err)
+	}
+	if q.cfg.Observer {
+		return nil
 	}
 	return checkVoters(q.raft, q.cfg.Voters)
 }
@@ -250,3 +255,33 @@ func (q *Quorum) release() error {
 	}
 	return errors.Join(errs...)
 }
+
+// AddObserver makes node id, reachable for Raft at addr, a non-voting
+// member that receives the log. Only the leader can; adding a member that
+// is already there at the same address does nothing.
+func (q *Quorum) AddObserver(ctx context.Context, id int32, addr string) error {
+	if _, voter := q.cfg.Voters[id]; voter {
+		return nil
+	}
+	f := q.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return fmt.Errorf("read raft configuration: %w", err)
+	}
+	for _, s := range f.Configuration().Servers {
+		if s.ID == serverID(id) && string(s.Address) == addr {
+			return nil
+		}
+	}
+	err := q.raft.AddNonvoter(serverID(id), raft.ServerAddress(addr), 0, enqueueTimeout(ctx)).Error()
+	if err != nil {
+		return fmt.Errorf("add observer %d at %s: %w", id, addr, raftError(err))
+	}
+	q.log.Info("added metadata observer", "node_id", id, "addr", addr)
+	return nil
+}
+
+// Voters returns the voters' node ids and controller addresses.
+func (q *Quorum) Voters() map[int32]string { return q.cfg.Voters }
+
+// NodeID returns this node's id.
+func (q *Quorum) NodeID() int32 { return q.cfg.NodeID }

@@ -74,8 +74,11 @@ func checkVoters(r *raft.Raft, voters map[int32]string) error {
 	have := map[int32]string{}
 	for _, s := range f.Configuration().Servers {
 		id, err := strconv.ParseInt(string(s.ID), 10, 32)
-		if err != nil || s.Suffrage != raft.Voter {
+		if err != nil {
 			return fmt.Errorf("unexpected raft server %+v", s)
+		}
+		if s.Suffrage != raft.Voter {
+			continue // an observer (broker-only node) the leader added
 		}
 		have[int32(id)] = string(s.Address)
 	}
@@ -120,13 +123,18 @@ func lastCommandIndex(store *raftboltdb.BoltStore, snaps raft.SnapshotStore) (ui
 	return 0, nil
 }
 
-// newTransport picks how Raft messages travel. A single voter talks to no
-// one, so it gets an in-memory transport and binds no port: the default
-// single-node server then needs nothing beyond its Kafka listeners. More
-// voters talk over TCP, hashicorp/raft's own protocol on each voter's
-// address; moving that onto the Kafka CONTROLLER listener later means
-// giving NetworkTransport another StreamLayer, invisible to callers.
+// newTransport picks how Raft messages travel. With a Stream, Raft's own
+// protocol runs over connections the controller listener hands over (the
+// broker wires this for every multi-voter quorum). Without one, a single
+// voter talks to no one, so it gets an in-memory transport and binds no
+// port; more voters listen on their own addresses (used by this package's
+// tests).
 func newTransport(cfg Config, hlog hclog.Logger) (raft.Transport, error) {
+	if cfg.Stream != nil {
+		return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+			Stream: cfg.Stream, MaxPool: 3, Timeout: 10 * time.Second, Logger: hlog,
+		}), nil
+	}
 	self := cfg.Voters[cfg.NodeID]
 	if len(cfg.Voters) == 1 {
 		_, t := raft.NewInmemTransport(raft.ServerAddress(self))
