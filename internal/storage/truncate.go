@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/spoolhq/spool/internal/record"
 )
@@ -26,32 +27,74 @@ func (l *Log) TruncateTo(offset int64) (bool, error) {
 func (l *Log) truncateTo(offset int64) (bool, error) {
 	l.replaceMu.Lock()
 	defer l.replaceMu.Unlock()
+	seg, truncated, err := l.truncateWriteLocked(offset)
+	if err != nil || !truncated {
+		return truncated, err
+	}
+	return true, l.syncTruncation(seg)
+}
+
+// truncateWriteLocked makes the cut under writeMu. It returns the segment
+// that is now active with a reference taken on its file, for
+// syncTruncation.
+func (l *Log) truncateWriteLocked(offset int64) (*segment, bool, error) {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
 	if l.mu.closed {
-		return false, ErrClosed
+		return nil, false, ErrClosed
 	}
 	if offset >= l.mu.end.Offset {
 		// The epoch cache may still name an epoch that never got a batch.
 		l.epochs.TruncateFromEnd(l.mu.end.Offset)
-		return false, nil
+		return nil, false, nil
 	}
 	if l.mu.segments[0].base > offset {
-		return true, l.truncateFullyLocked(offset)
+		err := l.truncateFullyLocked(offset)
+		return l.retainActiveLocked(), true, err
 	}
 	keep := l.floorSegmentLocked(offset) + 1
 	seg := l.mu.segments[keep-1]
 	if err := seg.ensureIndex(l.logger); err != nil {
-		return false, err
+		return nil, false, err
 	}
 	pos, newEnd, err := cutPoint(seg, offset, l)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if err := l.cutSegmentLocked(seg, pos, newEnd); err != nil {
-		return false, err
+		return nil, false, err
 	}
-	return true, l.dropTailLocked(keep, seg, newEnd)
+	err = l.dropTailLocked(keep, seg, newEnd)
+	return l.retainActiveLocked(), true, err
+}
+
+func (l *Log) retainActiveLocked() *segment {
+	seg := l.activeLocked()
+	seg.file.retain()
+	return seg
+}
+
+// syncTruncation makes a truncation durable before it returns, so that a
+// crash never brings back records a follower cut off to match its leader:
+// the cut segment's file, then the directory (renames of the segments
+// after it), then the leader epoch checkpoint, so that the checkpoint on
+// disk never names fewer epochs than the data on disk holds. It runs under
+// replaceMu only; appends go on meanwhile. It drops the reference
+// truncateWriteLocked took.
+func (l *Log) syncTruncation(seg *segment) error {
+	f, err := seg.file.file(false)
+	if err == nil {
+		err = f.Sync()
+	} else if errors.Is(err, fs.ErrNotExist) {
+		err = nil // an emptied log whose file the next append creates
+	}
+	if err == nil {
+		err = syncDir(l.dir)
+	}
+	if err == nil {
+		err = l.epochs.Flush()
+	}
+	return errors.Join(err, seg.file.release())
 }
 
 // cutPoint finds where truncating seg to offset cuts the file and what the
