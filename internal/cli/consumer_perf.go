@@ -116,7 +116,14 @@ func (o *consumerPerfOptions) run(ctx context.Context, t *toolEnv) error {
 	r.joinStart = start
 	opts := []kgo.Opt{kgo.ConsumeTopics(o.topic), kgo.WithHooks(metrics), kgo.ConsumerGroup(cfg.groupID),
 		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) { r.joined() }),
-		kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { r.rebalancing() })}
+		kgo.OnPartitionsRevoked(func(ctx context.Context, cl *kgo.Client, _ map[string][]int32) {
+			r.rebalancing()
+			// Java's consumer commits before giving partitions up when
+			// auto-committing; franz-go does only without this callback.
+			if cfg.autoCommit {
+				_ = cl.CommitUncommittedOffsets(ctx)
+			}
+		})}
 	if !cfg.autoCommit {
 		opts = append(opts, kgo.DisableAutoCommit())
 	}
