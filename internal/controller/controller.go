@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"sync"
+	"time"
 
 	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/quorum"
@@ -66,6 +67,18 @@ type Config struct {
 	NewID func() metadata.UUID
 	// Rand picks where replica placement starts. Default: randomly seeded.
 	Rand *rand.Rand
+	// SessionTimeout is broker.session.timeout.ms: a broker that has not
+	// heartbeated for this long is fenced. Default: 9s.
+	SessionTimeout time.Duration
+	// UncleanLeaderElection reports whether a topic may elect a leader
+	// outside its ISR (unclean.leader.election.enable, resolved through the
+	// topic's and the broker's configs). Default: never.
+	UncleanLeaderElection func(img *metadata.Image, topic string) bool
+	// AddObserver, if set, is called on the active controller with every
+	// broker that registers and is not a voter, with the address it receives
+	// the metadata log on, so that it can follow the log. An error fails the
+	// registration (the broker retries).
+	AddObserver func(ctx context.Context, broker int32, addr string) error
 }
 
 func (c Config) withDefaults() Config {
@@ -100,6 +113,12 @@ func (c Config) withDefaults() Config {
 	if c.Rand == nil {
 		c.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = 9 * time.Second
+	}
+	if c.UncleanLeaderElection == nil {
+		c.UncleanLeaderElection = func(*metadata.Image, string) bool { return false }
+	}
 	return c
 }
 
@@ -108,9 +127,15 @@ type Controller struct {
 	cfg Config
 	log *slog.Logger
 	// mu makes operations run one at a time: each decides on the image its
-	// predecessor's records produced. It also guards cfg.Rand.
+	// predecessor's records produced. It also guards cfg.Rand and sessions.
 	mu sync.Mutex
+	// sessions are the brokers' heartbeat sessions while this node is the
+	// active controller; nil when it is not (see heartbeat.go).
+	sessions map[int32]*session
 }
+
+// Active reports whether this node is the active controller.
+func (c *Controller) Active() bool { return c.cfg.Log.IsLeader() }
 
 // New returns a controller over cfg.Log.
 func New(cfg Config) (*Controller, error) {
@@ -136,6 +161,7 @@ func run[R any](ctx context.Context, c *Controller, op string,
 	for attempt := 0; ; attempt++ {
 		var zero R
 		if !c.cfg.Log.IsLeader() {
+			c.resetSessionsLocked()
 			return zero, newError(ErrNotController, "This node is not the active controller.")
 		}
 		img := c.cfg.Log.Image()

@@ -141,6 +141,12 @@ var errorNames = []struct {
 	{ErrStaleBrokerEpoch, "STALE_BROKER_EPOCH"},
 	{ErrInconsistentClusterID, "INCONSISTENT_CLUSTER_ID"},
 	{ErrUnknownServer, "UNKNOWN_SERVER_ERROR"},
+	{ErrDuplicateBrokerRegistration, "DUPLICATE_BROKER_REGISTRATION"},
+	{ErrFencedLeaderEpoch, "FENCED_LEADER_EPOCH"},
+	{ErrInvalidUpdateVersion, "INVALID_UPDATE_VERSION"},
+	{ErrNewLeaderElected, "NEW_LEADER_ELECTED"},
+	{ErrIneligibleReplica, "INELIGIBLE_REPLICA"},
+	{ErrOperationNotAttempted, "OPERATION_NOT_ATTEMPTED"},
 }
 
 func errorText(err error) string {

@@ -167,7 +167,7 @@ func (h *harness) registerBroker(a args) []string {
 	if r, ok := a["rack"]; ok {
 		reg.Rack = &r
 	}
-	records, res := decideRegisterBroker(h.img, reg)
+	records, res := h.controller().decideRegisterLocked(h.img, reg, a.at())
 	out := []string{errorText(res.err)}
 	if res.err == nil {
 		out[0] = fmt.Sprintf("epoch %d", res.epoch)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoolhq/spool/internal/metadata"
 )
@@ -22,6 +23,7 @@ type harness struct {
 	img    *metadata.Image
 	cfg    Config
 	nextID byte
+	ctrl   *Controller // for commands that keep state between cases
 }
 
 func newHarness(t *testing.T) *harness {
@@ -99,6 +101,14 @@ func (h *harness) run(c *testCase) []string {
 		return h.registerBroker(args)
 	case "place":
 		return h.place(args)
+	case "heartbeat":
+		return h.heartbeat(args)
+	case "maintain":
+		return h.maintain(args)
+	case "alter-partition":
+		return h.alterPartition(args, c.input)
+	case "partitions":
+		return h.partitions()
 	}
 	h.t.Fatalf("line %d: unknown command %q", c.line, c.command)
 	return nil
@@ -208,6 +218,11 @@ func (h *harness) set(a args) []string {
 			h.cfg.ControllerIDs = ints(v)
 		case "seed":
 			h.cfg.Rand = rand.New(rand.NewPCG(uint64(a.int(k, 1)), 2))
+		case "session-timeout-ms":
+			h.cfg.SessionTimeout = time.Duration(a.int(k, 0)) * time.Millisecond
+		case "unclean":
+			topics := strings.Split(v, ",")
+			h.cfg.UncleanLeaderElection = func(_ *metadata.Image, t string) bool { return slices.Contains(topics, t) }
 		default:
 			h.t.Fatalf("unknown setting %s", k)
 		}
@@ -266,6 +281,10 @@ func recordText(r metadata.Record) string {
 			r.BrokerID, r.BrokerEpoch, r.IncarnationID[15], rack, r.Fenced, len(r.Endpoints))
 	case metadata.FeatureLevelRecord:
 		return fmt.Sprintf("FeatureLevelRecord %s=%d", r.Name, r.Level)
+	case metadata.PartitionChangeRecord:
+		return changeText(r)
+	case metadata.BrokerRegistrationChangeRecord:
+		return brokerChangeText(r)
 	}
 	return fmt.Sprintf("%#v", r)
 }

@@ -63,6 +63,13 @@ func registerSelf(t *testing.T, c *Controller) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registered fenced; a heartbeat that has replayed the registration
+	// unfences it.
+	res, err := c.BrokerHeartbeat(context.Background(), Heartbeat{BrokerID: 1, BrokerEpoch: epoch,
+		MetadataOffset: c.cfg.Log.Image().Offset()}, time.Now())
+	if err != nil || res.IsFenced {
+		t.Fatalf("unfence: %+v %v", res, err)
+	}
 	return epoch
 }
 
