@@ -46,7 +46,7 @@ func (p *Partition) AppendRecords(records []byte, o AppendOptions) (AppendResult
 			return AppendResult{}, err
 		}
 	}
-	res, snapshot, flushTo, err := p.appendLeader(batch, o, cfg.MinInsyncReplicas)
+	res, snapshot, flushTo, advanced, err := p.appendLeader(batch, o, cfg.MinInsyncReplicas, now)
 	if err != nil {
 		return AppendResult{}, err
 	}
@@ -56,7 +56,10 @@ func (p *Partition) AppendRecords(records []byte, o AppendOptions) (AppendResult
 		}
 	}
 	if !res.Duplicate {
-		p.watchers.notify()
+		p.endWatchers.notify()
+	}
+	if advanced {
+		p.hwWatchers.notify()
 	}
 	if flushTo > 0 {
 		if err := p.log.FlushUpTo(flushTo); err != nil {
@@ -84,21 +87,22 @@ func (p *Partition) recompress(b record.Batch, codec record.Codec, level int, ma
 // appendLeader does the ordered part of an append under the partition lock:
 // producer checks, offset assignment, the write, the high watermark. When the
 // write rolled a segment it returns the producer snapshot to write at the new
-// segment's base, and the offset the flush policy wants flushed.
-func (p *Partition) appendLeader(b record.Batch, o AppendOptions, minISR int32) (res AppendResult, snapshot []byte, flushTo int64, err error) {
+// segment's base, the offset the flush policy wants flushed, and whether
+// the high watermark moved.
+func (p *Partition) appendLeader(b record.Batch, o AppendOptions, minISR int32, now int64) (res AppendResult, snapshot []byte, flushTo int64, advanced bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.mu.leader != p.nodeID {
-		return res, nil, 0, ErrNotLeader
+		return res, nil, 0, false, ErrNotLeader
 	}
-	if o.Acks == -1 && int32(len(p.mu.isr)) < minISR {
-		return res, nil, 0, ErrNotEnoughReplicas
+	if o.Acks == -1 && len(p.mu.isr.committed) < effectiveMinISR(minISR, len(p.mu.replicas)) {
+		return res, nil, 0, false, ErrNotEnoughReplicas
 	}
 	res.LogAppendTime = -1
 	if b.ProducerID() >= 0 {
 		dup, err := p.mu.producers.Check(b)
 		if err != nil {
-			return res, nil, 0, err
+			return res, nil, 0, false, err
 		}
 		if dup != nil {
 			// Kafka answers a retry with the original's offsets and its
@@ -106,7 +110,7 @@ func (p *Partition) appendLeader(b record.Batch, o AppendOptions, minISR int32) 
 			res.BaseOffset, res.LastOffset, res.Duplicate = dup.FirstOffset, dup.LastOffset, true
 			res.LogAppendTime = dup.MaxTimestamp
 			res.LogStartOffset = p.log.LogStartOffset()
-			return res, nil, 0, nil
+			return res, nil, 0, false, nil
 		}
 	}
 	base := p.log.LogEndOffset()
@@ -114,7 +118,7 @@ func (p *Partition) appendLeader(b record.Batch, o AppendOptions, minISR int32) 
 	b.SetPartitionLeaderEpoch(p.mu.leaderEpoch)
 	info, err := p.log.Append(b)
 	if err != nil {
-		return res, nil, 0, fmt.Errorf("append to %s-%d: %w", p.topic, p.index, err)
+		return res, nil, 0, false, fmt.Errorf("append to %s-%d: %w", p.topic, p.index, err)
 	}
 	if info.Rolled {
 		// The snapshot at the new segment's base holds the state before
@@ -127,9 +131,9 @@ func (p *Partition) appendLeader(b record.Batch, o AppendOptions, minISR int32) 
 	if b.ProducerID() >= 0 {
 		p.mu.producers.Append(b)
 	}
-	p.advanceHighWatermarkLocked()
+	advanced = p.advanceHighWatermarkLocked(now)
 	res.BaseOffset, res.LastOffset = info.FirstOffset, info.LastOffset
 	res.LogStartOffset = p.log.LogStartOffset()
 	res.Records, res.Bytes = int(b.NumRecords()), len(b)
-	return res, snapshot, info.FlushTo, nil
+	return res, snapshot, info.FlushTo, advanced, nil
 }

@@ -28,6 +28,21 @@ type Options struct {
 	Logger               *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// HighWatermark is the checkpointed high watermark
+	// (replication-offset-checkpoint), clamped to the log's range; a
+	// leader without followers moves it to its log end at once.
+	HighWatermark int64
+	// ReplicaLagTimeMaxMs is replica.lag.time.max.ms (30000 when 0).
+	ReplicaLagTimeMaxMs int64
+	// Brokers tells ISR eligibility (nil: every broker is eligible).
+	Brokers BrokerView
+	// BrokerEpoch is this broker's epoch, sent with itself in proposed
+	// ISRs (nil: -1).
+	BrokerEpoch func() int64
+	// SubmitISR sends a proposed ISR to the controller; it must not block
+	// and must answer through CompleteISRChange or FailISRChange. Nil: ISR
+	// changes are never proposed.
+	SubmitISR func(*Partition, ISRChange)
 }
 
 // Partition is one partition replica. Its methods are safe for concurrent
@@ -41,6 +56,11 @@ type Partition struct {
 	logger  *slog.Logger
 	now     func() time.Time
 
+	maxLagMs    int64
+	brokers     BrokerView
+	brokerEpoch func() int64
+	submitISR   func(*Partition, ISRChange)
+
 	cfg atomic.Pointer[config.Topic]
 	// hw is the high watermark with its position in the log, so that reads
 	// can stop there without a lookup.
@@ -49,15 +69,24 @@ type Partition struct {
 	// snapshotMu orders producer snapshot file writes, which happen after
 	// mu is released.
 	snapshotMu sync.Mutex
-	watchers   watcherSet
+	// hwWatchers are woken when the high watermark moves (consumers,
+	// acks=all), endWatchers when the log end does (followers).
+	hwWatchers  watcherSet
+	endWatchers watcherSet
 
 	mu struct {
 		sync.Mutex
-		producers   *producerstate.State
-		leader      int32
-		leaderEpoch int32
-		replicas    []int32
-		isr         []int32
+		producers      *producerstate.State
+		leader         int32
+		leaderEpoch    int32
+		partitionEpoch int32
+		replicas       []int32
+		isr            isrState
+		// followers and leaderEpochStart are kept while this broker leads
+		// (isr.go): each follower's fetch state, and the log end when
+		// this leader epoch began.
+		followers        map[int32]*followerState
+		leaderEpochStart int64
 	}
 }
 
@@ -71,15 +100,21 @@ func Open(o Options) (*Partition, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.ReplicaLagTimeMaxMs <= 0 {
+		o.ReplicaLagTimeMaxMs = 30000
+	}
 	p := &Partition{
 		topic: o.Topic, index: o.Index, topicID: o.TopicID, nodeID: o.NodeID,
 		log: o.Log, now: o.Now,
-		logger: o.Logger.With("topic", o.Topic, "partition", o.Index),
+		logger:   o.Logger.With("topic", o.Topic, "partition", o.Index),
+		maxLagMs: o.ReplicaLagTimeMaxMs, brokers: o.Brokers, brokerEpoch: o.BrokerEpoch, submitISR: o.SubmitISR,
 	}
 	cfg := o.Config
 	p.cfg.Store(&cfg)
 	end := o.Log.EndOffsetMetadata()
-	p.hw.Store(&end)
+	if err := p.restoreHighWatermark(o.HighWatermark, end); err != nil {
+		return nil, err
+	}
 	producers, err := producerstate.Rebuild(o.Log.Dir(), o.Log.LogStartOffset(), end.Offset, p.replay)
 	if err != nil {
 		return nil, fmt.Errorf("rebuild producer state of %s-%d: %w", o.Topic, o.Index, err)
@@ -92,6 +127,7 @@ func Open(o Options) (*Partition, error) {
 	p.mu.producers = producers
 	p.mu.leader = -1
 	p.mu.leaderEpoch = -1
+	p.mu.partitionEpoch = -1
 	return p, nil
 }
 
@@ -146,37 +182,79 @@ func (p *Partition) Size() int64 { return p.log.Size() }
 
 // Leadership is a partition's replica roles as the metadata states them.
 type Leadership struct {
-	Leader      int32
-	LeaderEpoch int32
-	Replicas    []int32
-	ISR         []int32
+	Leader         int32
+	LeaderEpoch    int32
+	PartitionEpoch int32
+	Replicas       []int32
+	ISR            []int32
 }
 
 // SetLeadership applies the metadata's view of the partition. A broker that
 // becomes leader records the new epoch's start at its log end, so that
-// followers and consumers can find where each epoch ended.
+// followers and consumers can find where each epoch ended, and starts
+// tracking its followers afresh. A state older than one this leader already
+// has from an AlterPartition answer (same leader epoch, lower partition
+// epoch) is ignored.
 func (p *Partition) SetLeadership(l Leadership) error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	becameLeader := l.Leader == p.nodeID && (p.mu.leader != p.nodeID || l.LeaderEpoch != p.mu.leaderEpoch)
-	p.mu.leader, p.mu.leaderEpoch = l.Leader, l.LeaderEpoch
-	p.mu.replicas, p.mu.isr = slices.Clone(l.Replicas), slices.Clone(l.ISR)
-	if !becameLeader {
-		return nil
+	changed, err := p.setLeadershipLocked(l)
+	p.mu.Unlock()
+	if changed {
+		// Waiting fetches and acks=all produces look again: they may have
+		// to give up.
+		p.Notify()
 	}
-	if err := p.log.LeaderEpochs().Assign(l.LeaderEpoch, p.log.LogEndOffset()); err != nil {
-		return fmt.Errorf("assign leader epoch %d of %s-%d: %w", l.LeaderEpoch, p.topic, p.index, err)
-	}
-	p.advanceHighWatermarkLocked()
-	return nil
+	return err
 }
 
-// Leadership returns the partition's current roles.
+func (p *Partition) setLeadershipLocked(l Leadership) (bool, error) {
+	sameEpoch := l.Leader == p.mu.leader && l.LeaderEpoch == p.mu.leaderEpoch
+	if sameEpoch && l.PartitionEpoch < p.mu.partitionEpoch {
+		return false, nil
+	}
+	wasLeader := p.mu.leader == p.nodeID
+	becameLeader := l.Leader == p.nodeID && (!wasLeader || !sameEpoch)
+	if !sameEpoch || l.PartitionEpoch > p.mu.partitionEpoch {
+		// New metadata settles any change in flight (Kafka drops its
+		// pending ISR state on every new partition state).
+		p.mu.isr = isrState{committed: slices.Clone(l.ISR)}
+	}
+	p.mu.leader, p.mu.leaderEpoch, p.mu.partitionEpoch = l.Leader, l.LeaderEpoch, l.PartitionEpoch
+	p.mu.replicas = slices.Clone(l.Replicas)
+	if l.Leader != p.nodeID {
+		p.mu.followers = nil
+		return wasLeader || !sameEpoch, nil
+	}
+	nowMs := p.now().UnixMilli()
+	leo := p.log.LogEndOffset()
+	if becameLeader {
+		p.mu.followers = make(map[int32]*followerState, len(l.Replicas))
+		p.mu.leaderEpochStart = leo
+		if err := p.log.LeaderEpochs().Assign(l.LeaderEpoch, leo); err != nil {
+			return true, fmt.Errorf("assign leader epoch %d of %s-%d: %w", l.LeaderEpoch, p.topic, p.index, err)
+		}
+	}
+	for id := range p.mu.followers {
+		if !slices.Contains(l.Replicas, id) {
+			delete(p.mu.followers, id)
+		}
+	}
+	for _, id := range l.Replicas {
+		if _, ok := p.mu.followers[id]; !ok && id != p.nodeID {
+			p.mu.followers[id] = newFollowerState(nowMs, leo, slices.Contains(l.ISR, id))
+		}
+	}
+	p.advanceHighWatermarkLocked(nowMs)
+	return true, nil
+}
+
+// Leadership returns the partition's current roles; ISR is the committed
+// one.
 func (p *Partition) Leadership() Leadership {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Leadership{Leader: p.mu.leader, LeaderEpoch: p.mu.leaderEpoch,
-		Replicas: slices.Clone(p.mu.replicas), ISR: slices.Clone(p.mu.isr)}
+	return Leadership{Leader: p.mu.leader, LeaderEpoch: p.mu.leaderEpoch, PartitionEpoch: p.mu.partitionEpoch,
+		Replicas: slices.Clone(p.mu.replicas), ISR: slices.Clone(p.mu.isr.committed)}
 }
 
 // IsLeader reports whether this broker leads the partition.
@@ -184,16 +262,6 @@ func (p *Partition) IsLeader() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.mu.leader == p.nodeID
-}
-
-// advanceHighWatermarkLocked moves the high watermark to the lowest log end
-// among the in-sync replicas. Followers do not exist yet, so with this
-// broker as the only in-sync replica that is its own log end.
-func (p *Partition) advanceHighWatermarkLocked() {
-	end := p.log.EndOffsetMetadata()
-	if end.Offset > p.hw.Load().Offset {
-		p.hw.Store(&end)
-	}
 }
 
 // checkEpochLocked fences requests that carry a leader epoch (-1 = none).

@@ -187,6 +187,12 @@ func TestListOffsets(t *testing.T) {
 func TestNotLeaderAndMinISR(t *testing.T) {
 	cfg := topicConfig(t, map[string]string{"min.insync.replicas": "2"})
 	p := openPartition(t, t.TempDir(), cfg, fixedClock(10_000))
+	// Kafka 4 caps min.insync.replicas by the replication factor: a lone
+	// replica takes acks=all.
+	if _, err := p.AppendRecords(batch(t, 1, 9_000, -1, -1, record.CodecNone), AppendOptions{Acks: -1}); err != nil {
+		t.Fatalf("acks=all with one replica: %v", err)
+	}
+	p.SetLeadership(Leadership{Leader: 1, LeaderEpoch: 3, PartitionEpoch: 1, Replicas: []int32{1, 2}, ISR: []int32{1}})
 	if _, err := p.AppendRecords(batch(t, 1, 9_000, -1, -1, record.CodecNone), AppendOptions{Acks: -1}); !errors.Is(err, ErrNotEnoughReplicas) {
 		t.Fatalf("acks=all below min ISR: %v", err)
 	}

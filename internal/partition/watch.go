@@ -33,9 +33,22 @@ type watcherSet struct {
 	set   map[*Waiter]struct{}
 }
 
-// Watch wakes w on every append until Unwatch.
-func (p *Partition) Watch(w *Waiter) {
-	s := &p.watchers
+// Watch wakes w whenever the high watermark moves (what a consumer can
+// read, an acks=all produce waits for), and on leadership changes, until
+// Unwatch.
+func (p *Partition) Watch(w *Waiter) { p.hwWatchers.add(w) }
+
+// Unwatch stops waking w for the high watermark.
+func (p *Partition) Unwatch(w *Waiter) { p.hwWatchers.remove(w) }
+
+// WatchLogEnd wakes w on every append (what a follower can read), and on
+// leadership changes, until UnwatchLogEnd.
+func (p *Partition) WatchLogEnd(w *Waiter) { p.endWatchers.add(w) }
+
+// UnwatchLogEnd stops waking w for appends.
+func (p *Partition) UnwatchLogEnd(w *Waiter) { p.endWatchers.remove(w) }
+
+func (s *watcherSet) add(w *Waiter) {
 	s.mu.Lock()
 	if s.set == nil {
 		s.set = make(map[*Waiter]struct{})
@@ -47,9 +60,7 @@ func (p *Partition) Watch(w *Waiter) {
 	s.mu.Unlock()
 }
 
-// Unwatch stops waking w.
-func (p *Partition) Unwatch(w *Waiter) {
-	s := &p.watchers
+func (s *watcherSet) remove(w *Waiter) {
 	s.mu.Lock()
 	if _, ok := s.set[w]; ok {
 		delete(s.set, w)
@@ -58,9 +69,12 @@ func (p *Partition) Unwatch(w *Waiter) {
 	s.mu.Unlock()
 }
 
-// Notify wakes the partition's waiters, for changes other than appends
-// (the partition being deleted or losing leadership).
-func (p *Partition) Notify() { p.watchers.notify() }
+// Notify wakes every waiter of the partition, for changes other than
+// appends (the partition being deleted or its leadership changing).
+func (p *Partition) Notify() {
+	p.hwWatchers.notify()
+	p.endWatchers.notify()
+}
 
 func (s *watcherSet) notify() {
 	if s.count.Load() == 0 {
@@ -73,18 +87,18 @@ func (s *watcherSet) notify() {
 	s.mu.Unlock()
 }
 
-// WaitCommitted blocks until the high watermark passes offset (the record
-// at offset is committed), the partition stops being led here, or ctx ends.
+// WaitCommitted blocks until the record at offset is committed (see
+// Committed), the partition stops being led here, or ctx ends.
 func (p *Partition) WaitCommitted(ctx context.Context, offset int64) error {
-	if p.HighWatermark() > offset {
-		return nil
+	if done, err := p.Committed(offset); done || err != nil {
+		return err
 	}
 	w := NewWaiter()
 	p.Watch(w)
 	defer p.Unwatch(w)
-	for p.HighWatermark() <= offset {
-		if !p.IsLeader() {
-			return ErrNotLeader
+	for {
+		if done, err := p.Committed(offset); done || err != nil {
+			return err
 		}
 		select {
 		case <-w.C():
@@ -92,5 +106,4 @@ func (p *Partition) WaitCommitted(ctx context.Context, offset int64) error {
 			return ctx.Err()
 		}
 	}
-	return nil
 }
