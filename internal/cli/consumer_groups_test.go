@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // The consumer-groups tests run against Spool's broker (newGroupsCluster),
@@ -486,5 +488,61 @@ func TestConsumerGroupsDescribeStaticMember(t *testing.T) {
 		"static", idw, m.MemberID, "instance-1", "/127.0.0.1", "client-s", "1")
 	if r.code != 0 || r.stdout != want || r.stderr != "" {
 		t.Fatalf("members of a static member:\n%q\nwant:\n%q\nstderr %q", r.stdout, want, r.stderr)
+	}
+}
+
+// TestConsumerGroupsDescribeRebalancing: a group held in PreparingRebalance
+// (its first member waits out a long group.initial.rebalance.delay.ms) is
+// described with Kafka's warning, its member counted, no strategy chosen
+// yet, and no offsets table while nothing is assigned or committed.
+func TestConsumerGroupsDescribeRebalancing(t *testing.T) {
+	bs := newSpoolNode(t, map[string]string{"group.initial.rebalance.delay.ms": "30000"}, seed(1, "t")).Addr()
+	// A raw JoinGroup, not a kgo group member: closing a member whose join
+	// is held would wait for the delay to end.
+	cl := mustClient(t, bs)
+	join := func(ctx context.Context, memberID string) (*kmsg.JoinGroupResponse, error) {
+		req := kmsg.NewPtrJoinGroupRequest()
+		req.Group, req.MemberID, req.ProtocolType = "joining", memberID, "consumer"
+		req.SessionTimeoutMillis, req.RebalanceTimeoutMillis = 45000, 60000
+		p := kmsg.NewJoinGroupRequestProtocol()
+		p.Name, p.Metadata = "range", (&kmsg.ConsumerMemberMetadata{Topics: []string{"t"}}).AppendTo(nil)
+		req.Protocols = append(req.Protocols, p)
+		return req.RequestWith(ctx, cl)
+	}
+	first, err := join(t.Context(), "")
+	if err != nil || first.ErrorCode != kerr.MemberIDRequired.Code {
+		t.Fatalf("first join: %v %+v", err, first)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	held := make(chan struct{})
+	go func() {
+		defer close(held)
+		_, _ = join(ctx, first.MemberID) // answered when the delay ends; cancelled first
+	}()
+	t.Cleanup(func() { cancel(); <-held })
+
+	adm := kadm.NewClient(cl)
+	checkGroup(t, func() error {
+		d, err := adm.DescribeGroups(t.Context(), "joining")
+		if g := d["joining"]; err == nil && (g.State != "PreparingRebalance" || len(g.Members) != 1) {
+			err = fmt.Errorf("group joining: %+v", g)
+		}
+		return err
+	})
+
+	const warning = "\nWarning: Consumer group 'joining' is rebalancing.\n"
+	r := groups(t, bs, "--describe", "--group", "joining")
+	if r.code != 0 || r.stdout != "" || r.stderr != warning {
+		t.Errorf("offsets: %+v", r)
+	}
+	r = groups(t, bs, "--describe", "--group", "joining", "--state")
+	want := "\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                #MEMBERS\n" +
+		"joining         " + coordinatorColumn(bs, spoolNodeID) + " -                    PreparingRebalance   1\n"
+	if r.code != 0 || r.stdout != want || r.stderr != warning {
+		t.Errorf("--state:\n%s\nwant:\n%s\nstderr %q", r.stdout, want, r.stderr)
+	}
+	r = groups(t, bs, "--list", "--state", "PreparingRebalance")
+	if want := "GROUP                     STATE               \njoining                   PreparingRebalance  \n"; r.stdout != want {
+		t.Errorf("--list --state:\n%q\nwant:\n%q", r.stdout, want)
 	}
 }
