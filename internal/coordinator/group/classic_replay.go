@@ -67,7 +67,12 @@ func (s *Shard) replayGroupMetadata(key, value []byte) error {
 		return err
 	}
 	if value == nil {
-		s.removeGroup(k.Group)
+		// A classic tombstone deletes only a classic group: the one an
+		// empty classic group's conversion writes comes before the
+		// records of the consumer group that takes its place.
+		if _, ok := s.groups[k.Group].(*classicGroup); ok {
+			s.removeGroup(k.Group)
+		}
 		return nil
 	}
 	v, err := decodeGroupMetadataValue(value)
@@ -151,6 +156,10 @@ func (s *Shard) loadClassic(id string, v *kmsg.GroupMetadataValue) {
 func (s *Shard) removeGroup(id string) {
 	g, ok := s.groups[id]
 	if !ok {
+		return
+	}
+	if c, ok := g.(*consumerGroup); ok {
+		s.removeConsumerGroup(c)
 		return
 	}
 	delete(s.groups, id)

@@ -20,6 +20,15 @@ const (
 	codeFencedInstanceID        int16 = 82
 	codeGroupSubscribedToTopic  int16 = 86
 	codeUnstableOffsetCommit    int16 = 88
+
+	// KIP-848 consumer groups.
+	codeUnsupportedVersion       int16 = 35
+	codeInvalidRequest           int16 = 42
+	codeFencedMemberEpoch        int16 = 110
+	codeUnreleasedInstanceID     int16 = 111
+	codeUnsupportedAssignor      int16 = 112
+	codeStaleMemberEpoch         int16 = 113
+	codeInvalidRegularExpression int16 = 128
 )
 
 // groupOperations is the AclOperation bit set DescribeGroups v3+ reports

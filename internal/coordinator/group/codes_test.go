@@ -24,6 +24,13 @@ func TestCodesAreKafkas(t *testing.T) {
 		codeFencedInstanceID:        kerr.FencedInstanceID,
 		codeGroupSubscribedToTopic:  kerr.GroupSubscribedToTopic,
 		codeUnstableOffsetCommit:    kerr.UnstableOffsetCommit,
+		codeUnsupportedVersion:       kerr.UnsupportedVersion,
+		codeInvalidRequest:           kerr.InvalidRequest,
+		codeFencedMemberEpoch:        kerr.FencedMemberEpoch,
+		codeUnreleasedInstanceID:     kerr.UnreleasedInstanceID,
+		codeUnsupportedAssignor:      kerr.UnsupportedAssignor,
+		codeStaleMemberEpoch:         kerr.StaleMemberEpoch,
+		codeInvalidRegularExpression: kerr.InvalidRegularExpression,
 	} {
 		if code != want.Code {
 			t.Errorf("%s is %d, not %d", want.Message, want.Code, code)

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/spoolhq/spool/internal/config"
+	"github.com/spoolhq/spool/internal/coordinator/assignor"
 )
 
 // Config is the group coordinator's part of the broker configuration,
@@ -109,6 +110,9 @@ func (c Config) Validate() error {
 	check(c.GroupConsumerHeartbeatIntervalMs < c.GroupConsumerSessionTimeoutMs,
 		"group.consumer.heartbeat.interval.ms must be below group.consumer.session.timeout.ms")
 	check(c.GroupConsumerMaxSize >= 1, "group.consumer.max.size must be at least 1")
+	if _, err := assignor.NewRegistry(c.GroupConsumerAssignors); err != nil {
+		errs = append(errs, err)
+	}
 	check(c.OffsetsRetentionMinutes >= 1, "offsets.retention.minutes must be at least 1")
 	check(c.OffsetsRetentionCheckIntervalMs >= 1, "offsets.retention.check.interval.ms must be at least 1")
 	check(c.OffsetMetadataMaxBytes >= 0, "offset.metadata.max.bytes must not be negative")

@@ -35,6 +35,16 @@ func (s *Shard) deleteGroup(g group) {
 	for _, tp := range s.offsets.all(id) {
 		s.write(offsetTombstone(id, tp.topic, tp.partition))
 	}
-	s.write(groupTombstone(id))
+	s.writeGroupTombstones(g)
+}
+
+// writeGroupTombstones deletes a group's own records and marks it Dead
+// until they are replayed.
+func (s *Shard) writeGroupTombstones(g group) {
+	if c, ok := g.(*consumerGroup); ok {
+		s.out.Records = append(s.out.Records, consumerTombstones(c)...)
+	} else {
+		s.write(groupTombstone(g.groupID()))
+	}
 	g.markDead(s.now)
 }

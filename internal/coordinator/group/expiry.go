@@ -17,8 +17,7 @@ func (s *Shard) cleanup() {
 			continue
 		}
 		if s.expireOffsets(g) && g.isEmpty() {
-			s.write(groupTombstone(id))
-			g.markDead(s.now)
+			s.writeGroupTombstones(g)
 		}
 	}
 	s.timers.set(timer{key: timerKey{kind: timerCleanup}, at: s.now + s.cfg.OffsetsRetentionCheckIntervalMs})

@@ -20,7 +20,7 @@ func fmtOutput(h *harness, records []coordinator.Record, replies []coordinator.R
 		parts = append(parts, fmtRecord(h, rec))
 	}
 	for _, rep := range replies {
-		parts = append(parts, fmt.Sprintf("r%d %s", rep.ID, fmtResponse(rep.Response)))
+		parts = append(parts, fmt.Sprintf("r%d %s", rep.ID, fmtReply(h, rep.Response)))
 	}
 	if len(parts) == 0 {
 		return "-"
@@ -42,6 +42,9 @@ func fmtRecord(h *harness, rec coordinator.Record) string {
 	version, err := recordKeyVersion(rec.Key)
 	if err != nil {
 		return "{" + err.Error() + "}"
+	}
+	if version >= consumerMetadataKeyVersion {
+		return fmtConsumerRecord(h, rec)
 	}
 	if version == groupMetadataKeyVersion {
 		k, _ := decodeGroupMetadataKey(rec.Key)
@@ -302,7 +305,7 @@ func fmtState(s *Shard, id string) string {
 	return out
 }
 
-var timerNames = [...]string{"heartbeat", "join", "sync", "cleanup"}
+var timerNames = [...]string{"heartbeat", "join", "sync", "cleanup", "session", "rebalance"}
 
 // fmtTimers lists the pending timers in firing order, relative to now.
 func fmtTimers(h *harness) string {

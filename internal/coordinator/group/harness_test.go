@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/spoolhq/spool/internal/coordinator"
+	"github.com/spoolhq/spool/internal/metadata"
 )
 
 // harness plays the runtime around a Shard: it writes each Output's
@@ -26,6 +27,10 @@ type harness struct {
 	uuids  int
 	// outstanding are requests sent and not yet answered (or cancelled).
 	outstanding map[uint64]kmsg.Request
+	// img is the metadata image the shard has, with the topics the
+	// script made (topic ids 1, 2, ... in order of creation).
+	img    *metadata.Image
+	topics int
 }
 
 type logRecord struct {
@@ -35,7 +40,7 @@ type logRecord struct {
 var scriptEpoch = time.UnixMilli(1_000_000_000)
 
 func newHarness(cfg Config) *harness {
-	h := &harness{cfg: cfg, now: scriptEpoch, outstanding: map[uint64]kmsg.Request{}}
+	h := &harness{cfg: cfg, now: scriptEpoch, outstanding: map[uint64]kmsg.Request{}, img: metadata.NewImage("script")}
 	h.s = h.newShard()
 	return h
 }
@@ -47,6 +52,11 @@ func (h *harness) newShard() *Shard {
 		h.uuids++
 		return strconv.Itoa(h.uuids)
 	}
+	s.newMemberID = func() string {
+		h.uuids++
+		return "u" + strconv.Itoa(h.uuids)
+	}
+	s.Metadata(h.now, h.img)
 	return s
 }
 
@@ -182,6 +192,10 @@ func (h *harness) checkRebuild() error {
 		da, db := h.s.describeGroup(id, 6), rebuilt.describeGroup(id, 6)
 		if !reflect.DeepEqual(da, db) {
 			return fmt.Errorf("group %s: description differs after rebuild:\n live:    %s\n rebuilt: %s", id, fmtDescribed(da), fmtDescribed(db))
+		}
+		ca, cb := h.s.describeConsumerGroup(id, 1), rebuilt.describeConsumerGroup(id, 1)
+		if !reflect.DeepEqual(ca, cb) {
+			return fmt.Errorf("group %s: consumer group description differs after rebuild:\n live:    %s\n rebuilt: %s", id, fmtConsumerDescribed(h, ca), fmtConsumerDescribed(h, cb))
 		}
 		if la, lb := listed(h.s, id), listed(rebuilt, id); la != lb {
 			return fmt.Errorf("group %s: listing differs after rebuild: live %q, rebuilt %q", id, la, lb)

@@ -221,7 +221,9 @@ func TestReplayTombstonesAndErrors(t *testing.T) {
 		unknown    bool
 	}{
 		{"short key", []byte{0}, nil, false},
-		{"KIP-848 record", (&enc{}).i16(3).str("g").b, []byte{0, 0}, true},
+		{"share group record", (&enc{}).i16(9).str("g").b, []byte{0, 0}, true},
+		{"truncated consumer group value", (&enc{}).i16(3).str("g").b, []byte{0, 0}, false},
+		{"consumer group value from the future", (&enc{}).i16(3).str("g").b, []byte{0, 1, 0, 0, 0, 1, 0}, false},
 		{"truncated offset key", (&enc{}).i16(1).str("g").b, nil, false},
 		{"truncated offset value", commit.Key, commit.Value[:5], false},
 		{"offset value from the future", commit.Key, (&enc{}).i16(5).i64(1).i32(1).compactStr("").i64(1).uvarint(0).b, false},

@@ -15,6 +15,10 @@ func (s *Shard) Replay(offset int64, key, value []byte) error {
 			err = s.replayOffsetCommit(offset, key, value)
 		case 2:
 			err = s.replayGroupMetadata(key, value)
+		case consumerMetadataKeyVersion, consumerPartitionMetadataKeyVersion, consumerMemberKeyVersion,
+			consumerTargetMetadataKeyVersion, consumerTargetMemberKeyVersion, consumerCurrentKeyVersion,
+			consumerRegexKeyVersion:
+			err = s.replayConsumer(key, value)
 		default:
 			err = fmt.Errorf("%w: key version %d", ErrUnknownRecordType, version)
 		}

@@ -78,6 +78,9 @@ func (sc *script) run(fields []string) (string, error) {
 }
 
 func (sc *script) command(name string, a args) (string, error) {
+	if out, ok, err := sc.consumerCommand(name, a); ok {
+		return out, err
+	}
 	if body, client, host, err := buildRequest(name, a); body != nil || err != nil {
 		if err != nil {
 			return "", err
@@ -116,10 +119,16 @@ func (sc *script) config(a args) error {
 		"group.max.session.timeout.ms":     &sc.h.cfg.GroupMaxSessionTimeoutMs,
 		"group.initial.rebalance.delay.ms": &sc.h.cfg.GroupInitialRebalanceDelayMs,
 		"group.max.size":                   &sc.h.cfg.GroupMaxSize,
+		"group.consumer.max.size":          &sc.h.cfg.GroupConsumerMaxSize,
+		"group.consumer.session.timeout.ms": &sc.h.cfg.GroupConsumerSessionTimeoutMs,
 		"offsets.retention.minutes":        &sc.h.cfg.OffsetsRetentionMinutes,
 		"offset.metadata.max.bytes":        &sc.h.cfg.OffsetMetadataMaxBytes,
 	}
 	for k := range a.values {
+		if k == "group.consumer.assignors" {
+			sc.h.cfg.GroupConsumerAssignors = a.list(k)
+			continue
+		}
 		if k == "offsets.retention.check.interval.ms" {
 			sc.h.cfg.OffsetsRetentionCheckIntervalMs = a.int(k, 0)
 			continue
@@ -133,8 +142,11 @@ func (sc *script) config(a args) error {
 	if len(sc.h.log) > 0 {
 		return errors.New("config must come before the first request")
 	}
+	if err := sc.h.cfg.Validate(); err != nil {
+		return err
+	}
 	sc.h.s = sc.h.newShard()
-	return sc.h.cfg.Validate()
+	return nil
 }
 
 // buildRequest makes the request of a request command; nil for others.

@@ -2,6 +2,7 @@ package group
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/spoolhq/spool/internal/coordinator"
+	"github.com/spoolhq/spool/internal/coordinator/assignor"
+	"github.com/spoolhq/spool/internal/metadata"
 )
 
 // Shard is the group coordinator's state for one __consumer_offsets
@@ -24,6 +27,14 @@ type Shard struct {
 	timers  timers
 	waits   map[uint64]waitRef // parked requests by id
 	newUUID func() string
+	// newMemberID names a consumer group member that joins without an id
+	// (ConsumerGroupHeartbeat v0): a Kafka Uuid.
+	newMemberID func() string
+
+	// assignors are group.consumer.assignors; image is the newest
+	// metadata image, which consumer groups resolve topics against.
+	assignors *assignor.Registry
+	image     *metadata.Image
 
 	// started: the sessions of the members loaded from the log and the
 	// expiry timer are running; they start at the first Handle or Tick,
@@ -48,11 +59,17 @@ var _ coordinator.Shard = (*Shard)(nil)
 
 // NewShard returns the empty state of one partition. The runtime replays
 // the partition into it, then hands it requests and ticks.
+// cfg must be valid (Config.Validate).
 func NewShard(cfg Config, partition int32) *Shard {
+	reg, err := assignor.NewRegistry(cfg.GroupConsumerAssignors)
+	if err != nil {
+		panic(fmt.Sprintf("group coordinator: invalid config: %v", err))
+	}
 	return &Shard{
 		cfg: cfg, partition: partition,
 		groups: map[string]group{}, offsets: newOffsetStore(), timers: newTimers(),
-		waits: map[uint64]waitRef{}, newUUID: randomUUID,
+		waits: map[uint64]waitRef{}, newUUID: randomUUID, newMemberID: randomMemberID,
+		assignors: reg, image: metadata.NewImage(""),
 	}
 }
 
@@ -82,6 +99,10 @@ func (s *Shard) Handle(now time.Time, r coordinator.Request) coordinator.Output 
 		s.offsetFetch(r, req)
 	case *kmsg.OffsetDeleteRequest:
 		s.offsetDelete(r, req)
+	case *kmsg.ConsumerGroupHeartbeatRequest:
+		s.consumerGroupHeartbeat(r, req)
+	case *kmsg.ConsumerGroupDescribeRequest:
+		s.consumerGroupDescribe(r, req)
 	default:
 		// The api layer routes only the APIs above here: anything else is
 		// a routing bug, not a client's mistake.
@@ -90,9 +111,12 @@ func (s *Shard) Handle(now time.Time, r coordinator.Request) coordinator.Output 
 	return s.end()
 }
 
-// Tick runs every timer due at now: session expiry, the end of join
-// phases (initial delay, rebalance timeout), SyncGroup timeouts, and
-// offset and group expiry.
+// Tick runs the timers due at now: session expiry, the end of join
+// phases (initial delay, rebalance timeout), SyncGroup timeouts, consumer
+// group sessions and rebalance timeouts, and offset and group expiry. A
+// consumer group's records are computed from the group as replayed, so
+// Tick stops after a consumer group timer that wrote: the timers still
+// due run at the next Tick, once those records are replayed.
 func (s *Shard) Tick(now time.Time) coordinator.Output {
 	s.begin(now)
 	for {
@@ -100,7 +124,12 @@ func (s *Shard) Tick(now time.Time) coordinator.Output {
 		if !ok {
 			break
 		}
+		written := len(s.out.Records)
 		s.fire(t)
+		consumer := t.key.kind == timerConsumerSession || t.key.kind == timerConsumerRebalance
+		if consumer && len(s.out.Records) > written {
+			break
+		}
 	}
 	return s.end()
 }
@@ -115,6 +144,8 @@ func (s *Shard) fire(t timer) {
 		s.onSyncTimer(t)
 	case timerCleanup:
 		s.cleanup()
+	case timerConsumerSession, timerConsumerRebalance:
+		s.onConsumerTimer(t)
 	}
 }
 
@@ -184,8 +215,11 @@ func (s *Shard) start() {
 		s.unstarted = slices.Sorted(maps.Keys(s.groups))
 	}
 	for _, id := range s.unstarted {
-		if g, ok := s.groups[id].(*classicGroup); ok {
+		switch g := s.groups[id].(type) {
+		case *classicGroup:
 			s.startClassic(g)
+		case *consumerGroup:
+			s.startConsumer(g)
 		}
 	}
 	s.unstarted = nil
@@ -208,4 +242,12 @@ func randomUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// randomMemberID is a random Kafka Uuid as Kafka prints it (unpadded
+// URL-safe base64), what Kafka names consumer group members with.
+func randomMemberID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }

@@ -10,6 +10,8 @@ const (
 	timerJoin                       // a classic group's join phase is over (initial delay or rebalance timeout)
 	timerSync                       // a classic group waited a rebalance timeout for its SyncGroups
 	timerCleanup                    // offsets and empty groups expire
+	timerConsumerSession            // a consumer group member's session ran out
+	timerConsumerRebalance          // a consumer group member did not revoke within its rebalance timeout
 )
 
 // timerKey names a timer; setting a timer with the same key replaces it, as
@@ -26,7 +28,7 @@ type timer struct {
 	key timerKey
 	at  int64 // deadline, Unix milliseconds
 
-	generation int32 // timerSync: the generation whose SyncGroups it waits for
+	generation int32 // timerSync: the generation whose SyncGroups it waits for; timerConsumerRebalance: the member epoch
 	initial    bool  // timerJoin: the delayed first join of a new group
 	delay      int32 // timerJoin, initial: the delay this timer ran
 	remaining  int32 // timerJoin, initial: how much longer the join may be extended
