@@ -115,14 +115,14 @@ func (sc *script) command(name string, a args) (string, error) {
 // config sets Kafka config keys and starts over with an empty shard.
 func (sc *script) config(a args) error {
 	fields := map[string]*int32{
-		"group.min.session.timeout.ms":     &sc.h.cfg.GroupMinSessionTimeoutMs,
-		"group.max.session.timeout.ms":     &sc.h.cfg.GroupMaxSessionTimeoutMs,
-		"group.initial.rebalance.delay.ms": &sc.h.cfg.GroupInitialRebalanceDelayMs,
-		"group.max.size":                   &sc.h.cfg.GroupMaxSize,
-		"group.consumer.max.size":          &sc.h.cfg.GroupConsumerMaxSize,
+		"group.min.session.timeout.ms":      &sc.h.cfg.GroupMinSessionTimeoutMs,
+		"group.max.session.timeout.ms":      &sc.h.cfg.GroupMaxSessionTimeoutMs,
+		"group.initial.rebalance.delay.ms":  &sc.h.cfg.GroupInitialRebalanceDelayMs,
+		"group.max.size":                    &sc.h.cfg.GroupMaxSize,
+		"group.consumer.max.size":           &sc.h.cfg.GroupConsumerMaxSize,
 		"group.consumer.session.timeout.ms": &sc.h.cfg.GroupConsumerSessionTimeoutMs,
-		"offsets.retention.minutes":        &sc.h.cfg.OffsetsRetentionMinutes,
-		"offset.metadata.max.bytes":        &sc.h.cfg.OffsetMetadataMaxBytes,
+		"offsets.retention.minutes":         &sc.h.cfg.OffsetsRetentionMinutes,
+		"offset.metadata.max.bytes":         &sc.h.cfg.OffsetMetadataMaxBytes,
 	}
 	for k := range a.values {
 		if k == "group.consumer.assignors" {

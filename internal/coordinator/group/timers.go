@@ -6,12 +6,12 @@ import "container/heap"
 type timerKind uint8
 
 const (
-	timerHeartbeat timerKind = iota // a classic member's (or pending member's) session ran out
-	timerJoin                       // a classic group's join phase is over (initial delay or rebalance timeout)
-	timerSync                       // a classic group waited a rebalance timeout for its SyncGroups
-	timerCleanup                    // offsets and empty groups expire
-	timerConsumerSession            // a consumer group member's session ran out
-	timerConsumerRebalance          // a consumer group member did not revoke within its rebalance timeout
+	timerHeartbeat         timerKind = iota // a classic member's (or pending member's) session ran out
+	timerJoin                               // a classic group's join phase is over (initial delay or rebalance timeout)
+	timerSync                               // a classic group waited a rebalance timeout for its SyncGroups
+	timerCleanup                            // offsets and empty groups expire
+	timerConsumerSession                    // a consumer group member's session ran out
+	timerConsumerRebalance                  // a consumer group member did not revoke within its rebalance timeout
 )
 
 // timerKey names a timer; setting a timer with the same key replaces it, as
