@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -23,6 +24,7 @@ func (h *Handler) produce(ctx context.Context, r *Request) (network.Reply, error
 	validAcks := req.Acks == -1 || req.Acks == 0 || req.Acks == 1
 	internalAllowed := r.ClientID == adminClientID
 	failed := false
+	var waits []commitWait
 	for i := range req.Topics {
 		rt := &req.Topics[i]
 		out := kmsg.NewProduceResponseTopic()
@@ -42,7 +44,11 @@ func (h *Handler) produce(ctx context.Context, r *Request) (network.Reply, error
 			case !internalAllowed && controller.IsInternalTopic(p.Topic()):
 				err = errInternalTopic
 			default:
-				err = h.appendPartition(r.Version, req.Acks, p, t, &rt.Partitions[j], op)
+				var last int64
+				last, err = h.appendPartition(r.Version, req.Acks, p, t, &rt.Partitions[j], op)
+				if err == nil && req.Acks == -1 {
+					waits = append(waits, commitWait{p: p, last: last, op: [2]int{len(resp.Topics), j}})
+				}
 			}
 			if err != nil {
 				failed = true
@@ -59,9 +65,87 @@ func (h *Handler) produce(ctx context.Context, r *Request) (network.Reply, error
 		}
 		return network.Reply{FrameDone: true}, nil
 	}
+	if waits = h.uncommitted(waits, resp); len(waits) > 0 {
+		return h.waitForCommit(ctx, r, resp, waits, time.Duration(req.TimeoutMillis)*time.Millisecond), nil
+	}
 	reply, err := respond(r, resp)
 	reply.FrameDone = true
 	return reply, err
+}
+
+// commitWait is an acks=all append waiting for the ISR: the partition, the
+// last offset written and where its answer is in the response.
+type commitWait struct {
+	p    *partition.Partition
+	last int64
+	op   [2]int // topic and partition index in the response
+}
+
+// uncommitted settles the appends already committed (always, on a single
+// node) and returns the others.
+func (h *Handler) uncommitted(waits []commitWait, resp *kmsg.ProduceResponse) []commitWait {
+	n := 0
+	for _, w := range waits {
+		done, err := w.p.Committed(w.last)
+		if err != nil {
+			fillCommitError(resp, w, err)
+			continue
+		}
+		if !done {
+			waits[n] = w
+			n++
+		}
+	}
+	return waits[:n]
+}
+
+// waitForCommit answers an acks=all produce once every partition's records
+// are committed, the request's timeout passes (REQUEST_TIMED_OUT for those
+// still waiting, as Kafka's delayed produce), or the connection closes.
+func (h *Handler) waitForCommit(ctx context.Context, r *Request, resp *kmsg.ProduceResponse, waits []commitWait, timeout time.Duration) network.Reply {
+	ch := make(chan *network.Response, 1)
+	go func() {
+		w := partition.NewWaiter()
+		for _, cw := range waits {
+			cw.p.Watch(w)
+		}
+		defer func() {
+			for _, cw := range waits {
+				cw.p.Unwatch(w)
+			}
+		}()
+		timer := time.NewTimer(timeout)
+		defer timer.Stop()
+		for len(waits) > 0 {
+			select {
+			case <-w.C():
+				waits = h.uncommitted(waits, resp)
+				continue
+			case <-timer.C:
+				for _, cw := range h.uncommitted(waits, resp) {
+					fillCommitError(resp, cw, errProduceTimedOut)
+				}
+			case <-ctx.Done():
+				ch <- nil
+				return
+			}
+			break
+		}
+		ch <- encode(r.Header, resp)
+	}()
+	return network.Reply{Later: ch, FrameDone: true}
+}
+
+var errProduceTimedOut = errors.New("acks=all produce timed out waiting for the ISR")
+
+func fillCommitError(resp *kmsg.ProduceResponse, w commitWait, err error) {
+	op := &resp.Topics[w.op[0]].Partitions[w.op[1]]
+	if errors.Is(err, errProduceTimedOut) {
+		op.ErrorCode = kerr.RequestTimedOut.Code
+	} else {
+		op.ErrorCode = errorCode(err)
+	}
+	op.BaseOffset, op.LogAppendTime, op.LogStartOffset = -1, -1, -1
 }
 
 // adminClientID is the client id Kafka lets write to internal topics
@@ -80,17 +164,19 @@ func (h *Handler) producePartition(version int16, rt *kmsg.ProduceRequestTopic, 
 	return h.Replicas.Partition(rt.Topic, index)
 }
 
-func (h *Handler) appendPartition(version, acks int16, p *partition.Partition, t *replica.Topic, rp *kmsg.ProduceRequestTopicPartition, op *kmsg.ProduceResponseTopicPartition) error {
+// appendPartition appends one partition's records and returns the last
+// offset written.
+func (h *Handler) appendPartition(version, acks int16, p *partition.Partition, t *replica.Topic, rp *kmsg.ProduceRequestTopicPartition, op *kmsg.ProduceResponseTopicPartition) (int64, error) {
 	res, err := p.AppendRecords(rp.Records, partition.AppendOptions{Acks: acks, DenyZstd: version < 7})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	op.BaseOffset, op.LogAppendTime, op.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
 	if t.Metrics != nil && res.Records > 0 {
 		t.Metrics.BytesIn.Add(float64(res.Bytes))
 		t.Metrics.MessagesIn.Add(float64(res.Records))
 	}
-	return nil
+	return res.LastOffset, nil
 }
 
 // fillProduceError answers a refused partition as Kafka does: an error

@@ -26,7 +26,13 @@ type fetchState struct {
 	results []partResult // indexed like sctx.Partitions()
 	waiter  *partition.Waiter
 	watched []*partition.Partition
+	// replicaID and replicaEpoch name a follower's fetch (replicaID -1
+	// for consumers): it reads up to the log end and is woken by appends.
+	replicaID    int32
+	replicaEpoch int64
 }
+
+func (st *fetchState) follower() bool { return st.replicaID >= 0 }
 
 // partResult is what reading one partition found.
 type partResult struct {
@@ -79,7 +85,11 @@ func (st *fetchState) buildSessionRequest(req *kmsg.FetchRequest, img *metadata.
 	if req.Version >= 7 {
 		sr.SessionID, sr.Epoch = req.SessionID, req.SessionEpoch
 	}
-	sr.Follower = req.ReplicaID >= 0 || req.ReplicaState.ID >= 0
+	st.replicaID, st.replicaEpoch = req.ReplicaID, -1
+	if req.Version >= 15 {
+		st.replicaID, st.replicaEpoch = req.ReplicaState.ID, req.ReplicaState.Epoch
+	}
+	sr.Follower = st.follower()
 	sr.TopicIDs = req.Version >= 13
 	sr.TopicNames = func(id [16]byte) (string, bool) {
 		if t := img.TopicByID(metadata.TopicID(id)); t != nil {
@@ -123,9 +133,9 @@ func (h *Handler) readFetch(st *fetchState, budget int, readCommitted bool) (tot
 	st.results = st.results[:0]
 	for i := range parts {
 		sp := &parts[i]
-		res := h.readFetchPartition(sp, budget-total, total == 0, readCommitted)
-		if res.out.errorCode != 0 {
-			errored = true
+		res := h.readFetchPartition(st, sp, budget-total, total == 0, readCommitted)
+		if res.out.errorCode != 0 || res.out.divergingEpoch != nil {
+			errored = true // answered at once, as Kafka does
 		}
 		if res.slice != nil {
 			total += res.slice.Len()
@@ -134,12 +144,13 @@ func (h *Handler) readFetch(st *fetchState, budget int, readCommitted bool) (tot
 		st.sctx.SetResult(i, fetchsession.Result{
 			ErrorCode: res.out.errorCode, HighWatermark: res.out.highWatermark,
 			LogStartOffset: res.out.logStartOffset, HasRecords: res.slice != nil,
+			DivergingEpoch: res.out.divergingEpoch != nil,
 		})
 	}
 	return total, errored
 }
 
-func (h *Handler) readFetchPartition(sp *fetchsession.Partition, budget int, minOne, readCommitted bool) partResult {
+func (h *Handler) readFetchPartition(st *fetchState, sp *fetchsession.Partition, budget int, minOne, readCommitted bool) partResult {
 	res := partResult{out: fetchPartition{partition: sp.Partition, highWatermark: -1, lastStableOffset: -1,
 		logStartOffset: -1, preferredReadReplica: -1}}
 	if readCommitted {
@@ -167,6 +178,10 @@ func (h *Handler) readFetchPartition(sp *fetchsession.Partition, budget int, min
 	if budget < maxBytes {
 		maxBytes = max(budget, 0)
 	}
+	if st.follower() {
+		h.readFollowerPartition(st, sp, maxBytes, minOne, &res)
+		return res
+	}
 	rr, err := p.Read(partition.FetchParams{Offset: sp.FetchOffset, MaxBytes: maxBytes, MinOneBatch: minOne,
 		CurrentLeaderEpoch: sp.CurrentLeaderEpoch, ReadCommitted: readCommitted})
 	res.out.errorCode = errorCode(err)
@@ -175,6 +190,25 @@ func (h *Handler) readFetchPartition(sp *fetchsession.Partition, budget int, min
 		res.slice = rr.Slice
 	}
 	return res
+}
+
+// readFollowerPartition reads for a follower: up to the log end, or the
+// point where its log diverges from this one (DivergingEpoch).
+func (h *Handler) readFollowerPartition(st *fetchState, sp *fetchsession.Partition, maxBytes int, minOne bool, res *partResult) {
+	rr, err := res.part.ReadFollower(partition.FollowerFetch{
+		ReplicaID: st.replicaID, BrokerEpoch: st.replicaEpoch, Offset: sp.FetchOffset,
+		LogStartOffset: sp.LogStartOffset, CurrentLeaderEpoch: sp.CurrentLeaderEpoch,
+		LastFetchedEpoch: sp.LastFetchedEpoch, MaxBytes: maxBytes, MinOneBatch: minOne,
+	})
+	res.out.errorCode = errorCode(err)
+	res.out.highWatermark, res.out.lastStableOffset, res.out.logStartOffset = rr.HighWatermark, rr.LastStableOffset, rr.LogStartOffset
+	if err != nil {
+		return
+	}
+	res.slice = rr.Slice
+	if d := rr.Diverging; d != nil {
+		res.out.divergingEpoch = &epochEndOffset{epoch: d.Epoch, endOffset: d.EndOffset}
+	}
 }
 
 // versionsUseIDs reports whether the partition was named by topic id.
@@ -223,16 +257,25 @@ func (h *Handler) waitForData(ctx context.Context, st *fetchState, budget, minBy
 func (st *fetchState) watch() {
 	st.watched = st.watched[:0]
 	for _, res := range st.results {
-		if res.part != nil {
-			res.part.Watch(st.waiter)
-			st.watched = append(st.watched, res.part)
+		if res.part == nil {
+			continue
 		}
+		if st.follower() {
+			res.part.WatchLogEnd(st.waiter)
+		} else {
+			res.part.Watch(st.waiter)
+		}
+		st.watched = append(st.watched, res.part)
 	}
 }
 
 func (st *fetchState) unwatch() {
 	for _, p := range st.watched {
-		p.Unwatch(st.waiter)
+		if st.follower() {
+			p.UnwatchLogEnd(st.waiter)
+		} else {
+			p.Unwatch(st.waiter)
+		}
 	}
 	st.watched = st.watched[:0]
 	select { // drop a wake-up that arrived after the last read
@@ -268,7 +311,8 @@ func (h *Handler) finishFetch(r *Request, st *fetchState, now time.Time) *networ
 		out := res.out
 		if res.slice != nil {
 			out.records = fileRange{res.slice}
-			if res.topic != nil && res.topic.Metrics != nil {
+			if res.topic != nil && res.topic.Metrics != nil && !st.follower() {
+				// Replication is not consumer traffic.
 				res.topic.Metrics.BytesOut.Add(float64(res.slice.Len()))
 			}
 			res.slice = nil // the writer releases it now

@@ -66,7 +66,7 @@ func (h *Handler) listOffsets(ctx context.Context, r *Request) (network.Reply, e
 			case !timestampSupported(p.Timestamp, r.Version):
 				rp.ErrorCode = kerr.UnsupportedVersion.Code
 			default:
-				h.listPartitionOffset(&rp, t.Topic, p, readCommitted)
+				h.listPartitionOffset(&rp, t.Topic, p, readCommitted, req.ReplicaID >= 0)
 			}
 			resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, rp)
 		}
@@ -79,7 +79,10 @@ type topicPartition struct {
 	partition int32
 }
 
-func (h *Handler) listPartitionOffset(rp *kmsg.ListOffsetsResponseTopicPartition, topic string, p kmsg.ListOffsetsRequestTopicPartition, readCommitted bool) {
+// listPartitionOffset answers one partition; a follower (replica id >= 0)
+// asking for the latest offset gets the log end, not the high watermark,
+// as Kafka answers its replica fetcher.
+func (h *Handler) listPartitionOffset(rp *kmsg.ListOffsetsResponseTopicPartition, topic string, p kmsg.ListOffsetsRequestTopicPartition, readCommitted, fromReplica bool) {
 	part, err := h.lookupPartition(topic, [16]byte{}, false, p.Partition)
 	if err != nil {
 		rp.ErrorCode = errorCode(err)
@@ -89,6 +92,9 @@ func (h *Handler) listPartitionOffset(rp *kmsg.ListOffsetsResponseTopicPartition
 	if err != nil {
 		rp.ErrorCode = errorCode(err)
 		return
+	}
+	if fromReplica && p.Timestamp == partition.LatestTimestamp {
+		found.Offset = part.LogEndOffset()
 	}
 	rp.Timestamp, rp.Offset, rp.LeaderEpoch = found.Timestamp, found.Offset, found.LeaderEpoch
 }

@@ -27,6 +27,7 @@ var errorCodes = []struct {
 	{partition.ErrFencedLeaderEpoch, kerr.FencedLeaderEpoch},
 	{partition.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch},
 	{partition.ErrNotEnoughReplicas, kerr.NotEnoughReplicas},
+	{partition.ErrNotEnoughReplicasAfterAppend, kerr.NotEnoughReplicasAfterAppend},
 	{partition.ErrOffsetNotAvailable, kerr.OffsetNotAvailable},
 	{partition.ErrInvalidOffset, kerr.OffsetOutOfRange},
 	{partition.ErrInvalidTimestamp, kerr.InvalidRequest},
