@@ -57,9 +57,17 @@ func (s *Shard) classicGroupForJoin(j joinRequest) (g *classicGroup, created, ok
 	case *classicGroup:
 		return existing, false, true
 	case nil:
+	case *consumerGroup:
+		if !existing.isEmpty() {
+			// Kafka takes classic members into a consumer group; Spool
+			// does not yet (doc.go, Differences from Kafka).
+			s.joinError(j, "", codeInconsistentGroupProto)
+			return nil, false, false
+		}
+		// An empty consumer group gives way to a classic one, as in
+		// Kafka: its records are deleted, its offsets stay.
+		s.out.Records = append(s.out.Records, consumerTombstones(existing)...)
 	default:
-		// A group of another type. KIP-848's consumer groups will take
-		// classic members here; other types are inconsistent.
 		s.joinError(j, "", codeInconsistentGroupProto)
 		return nil, false, false
 	}

@@ -27,7 +27,7 @@ import (
 //	cgdescribe g=g1,g2 [v=1] [ops]
 //	cgstate g=             the consumer group's live state
 //
-// Partitions print as topic-partition lists, "-" for none; records as
+// Partitions print as topic-partition lists (or none); records as
 // {cg...} (tombstones end in -).
 func (sc *script) consumerCommand(name string, a args) (string, bool, error) {
 	h := sc.h
@@ -158,7 +158,8 @@ func (h *harness) topicName(id [16]byte) string {
 	return fmt.Sprintf("#%d", id[15])
 }
 
-// fmtParts prints an assignment as t-0,t-1,u-0 by topic name, "-" if empty.
+// fmtParts prints an assignment as t-0,t-1,u-0 by topic name, "none" if
+// empty.
 func fmtParts(h *harness, a assignor.Assignment) string {
 	type tp struct {
 		topic string
@@ -171,7 +172,7 @@ func fmtParts(h *harness, a assignor.Assignment) string {
 		}
 	}
 	if len(all) == 0 {
-		return "-"
+		return "none"
 	}
 	slices.SortFunc(all, func(a, b tp) int {
 		return cmp.Or(cmp.Compare(a.topic, b.topic), cmp.Compare(a.p, b.p))
@@ -334,7 +335,7 @@ func fmtDescribedParts(a kmsg.Assignment) string {
 		}
 	}
 	if len(out) == 0 {
-		return "-"
+		return "none"
 	}
 	return strings.Join(out, ",")
 }

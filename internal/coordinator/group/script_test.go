@@ -31,7 +31,7 @@ import (
 //	hb g= m= gen= [i=] [v=4]
 //	leave g= [m=member (v0-2)] [ms=member,member/instance,/instance (v3+)] [v=5]
 //	commit g= [gen=-1] [m=] [i=] [v=9] [ret=ms] offsets=t-0=5@epoch~metadata,t-1=6
-//	fetch g=g1,g2 [parts=t-0,t-1] [v=9] [stable]      (v<8: one group)
+//	fetch g=g1,g2 [parts=t-0,t-1] [v=9] [stable] [m=member e=epoch]  (v<8: one group)
 //	describe g=g1,g2 [v=6] [ops]
 //	list [states=Stable,empty] [types=classic] [v=5]
 //	delete g=g1,g2 [v=2]
@@ -327,9 +327,10 @@ func fetchRequestOf(a args) (*kmsg.OffsetFetchRequest, error) {
 		}
 		return req, nil
 	}
+	member, epoch := a.optional("m"), int32(a.int("e", -1))
 	for _, g := range a.list("g") {
 		rg := kmsg.NewOffsetFetchRequestGroup()
-		rg.Group = g
+		rg.Group, rg.MemberID, rg.MemberEpoch = g, member, epoch
 		if !all {
 			rg.Topics = []kmsg.OffsetFetchRequestGroupTopic{}
 			for _, t := range topics {
