@@ -50,12 +50,12 @@ func (h *Handler) metadata(ctx context.Context, r *Request) (network.Reply, erro
 	}
 	if all {
 		for _, t := range img.Topics() {
-			resp.Topics = append(resp.Topics, topicMetadata(t, topicOps))
+			resp.Topics = append(resp.Topics, topicMetadata(img, t, topicOps, r.Conn.Listener, r.Version))
 		}
 		return respond(r, resp)
 	}
 	for _, rt := range topics {
-		resp.Topics = append(resp.Topics, h.requestedTopic(img, rt, autoCreate, topicOps))
+		resp.Topics = append(resp.Topics, h.requestedTopic(img, rt, autoCreate, topicOps, r.Conn.Listener, r.Version))
 	}
 	return respond(r, resp)
 }
@@ -128,7 +128,7 @@ func (h *Handler) autoCreateTopics(ctx context.Context, img *metadata.Image, top
 	if len(create) == 0 {
 		return img
 	}
-	for _, res := range h.Controller.CreateTopics(ctx, create, false) {
+	for _, res := range h.createTopicsVia(ctx, create) {
 		if res.Err != nil && errorCode(res.Err) != kerr.TopicAlreadyExists.Code {
 			h.log.Info("auto-creating topic failed", "topic", res.Name, "err", res.Err)
 		} else if res.Err == nil {
@@ -138,7 +138,7 @@ func (h *Handler) autoCreateTopics(ctx context.Context, img *metadata.Image, top
 	return h.Image()
 }
 
-func (h *Handler) requestedTopic(img *metadata.Image, rt kmsg.MetadataRequestTopic, autoCreate bool, topicOps int32) kmsg.MetadataResponseTopic {
+func (h *Handler) requestedTopic(img *metadata.Image, rt kmsg.MetadataRequestTopic, autoCreate bool, topicOps int32, listener string, version int16) kmsg.MetadataResponseTopic {
 	var t *metadata.Topic
 	if rt.Topic != nil {
 		t = img.Topic(*rt.Topic)
@@ -146,7 +146,7 @@ func (h *Handler) requestedTopic(img *metadata.Image, rt kmsg.MetadataRequestTop
 		t = img.TopicByID(metadata.TopicID(rt.TopicID))
 	}
 	if t != nil {
-		return topicMetadata(t, topicOps)
+		return topicMetadata(img, t, topicOps, listener, version)
 	}
 	out := kmsg.NewMetadataResponseTopic()
 	out.Topic, out.TopicID = rt.Topic, rt.TopicID
@@ -171,7 +171,14 @@ func (h *Handler) requestedTopic(img *metadata.Image, rt kmsg.MetadataRequestTop
 	return out
 }
 
-func topicMetadata(t *metadata.Topic, topicOps int32) kmsg.MetadataResponseTopic {
+// topicMetadata describes a topic's partitions as Kafka's KRaft metadata
+// cache does: a partition without a leader, or whose leader has no
+// endpoint on the request's listener, answers LEADER_NOT_AVAILABLE
+// (LISTENER_NOT_FOUND from v6 when the leader is registered but fenced or
+// without that listener); replicas on fenced or unregistered brokers, or
+// without the listener, are offline. Version 0 lists only the replicas that
+// are available and says REPLICA_NOT_AVAILABLE when some are not.
+func topicMetadata(img *metadata.Image, t *metadata.Topic, topicOps int32, listener string, version int16) kmsg.MetadataResponseTopic {
 	out := kmsg.NewMetadataResponseTopic()
 	out.Topic, out.TopicID = ptr(t.Name), t.ID
 	out.IsInternal = controller.IsInternalTopic(t.Name)
@@ -180,11 +187,46 @@ func topicMetadata(t *metadata.Topic, topicOps int32) kmsg.MetadataResponseTopic
 		rp := kmsg.NewMetadataResponseTopicPartition()
 		rp.Partition, rp.Leader, rp.LeaderEpoch = p.ID, p.Leader, p.LeaderEpoch
 		rp.Replicas, rp.ISR = p.Replicas, p.ISR
-		rp.OfflineReplicas = []int32{}
-		if p.Leader < 0 {
-			rp.ErrorCode = kerr.LeaderNotAvailable.Code
+		rp.OfflineReplicas = filter(p.Replicas, func(r int32) bool { return !reachable(img, r, listener) })
+		switch {
+		case p.Leader < 0 || img.Broker(p.Leader) == nil:
+			rp.Leader, rp.ErrorCode = -1, kerr.LeaderNotAvailable.Code
+		case !reachable(img, p.Leader, listener):
+			rp.Leader, rp.ErrorCode = -1, kerr.LeaderNotAvailable.Code
+			if version >= 6 {
+				rp.ErrorCode = kerr.ListenerNotFound.Code
+			}
+		}
+		if version == 0 {
+			live := func(r int32) bool { return reachable(img, r, listener) }
+			replicas, isr := filter(p.Replicas, live), filter(p.ISR, live)
+			if rp.ErrorCode == 0 && (len(replicas) < len(p.Replicas) || len(isr) < len(p.ISR)) {
+				rp.ErrorCode = kerr.ReplicaNotAvailable.Code
+			}
+			rp.Replicas, rp.ISR = replicas, isr
 		}
 		out.Partitions = append(out.Partitions, rp)
+	}
+	return out
+}
+
+// reachable reports whether broker is registered, unfenced and has an
+// endpoint on listener.
+func reachable(img *metadata.Image, broker int32, listener string) bool {
+	b := img.Broker(broker)
+	if b == nil || b.Fenced {
+		return false
+	}
+	_, ok := b.Endpoint(listener)
+	return ok
+}
+
+func filter(s []int32, keep func(int32) bool) []int32 {
+	out := []int32{}
+	for _, v := range s {
+		if keep(v) {
+			out = append(out, v)
+		}
 	}
 	return out
 }

@@ -60,6 +60,12 @@ var errorCodes = []struct {
 	{controller.ErrTopicDeletionDisabled, kerr.TopicDeletionDisabled},
 	{controller.ErrBrokerIDNotRegistered, kerr.BrokerIDNotRegistered},
 	{controller.ErrStaleBrokerEpoch, kerr.StaleBrokerEpoch},
+	{controller.ErrDuplicateBrokerRegistration, kerr.DuplicateBrokerRegistration}, // cluster
+	{controller.ErrFencedLeaderEpoch, kerr.FencedLeaderEpoch},
+	{controller.ErrInvalidUpdateVersion, kerr.InvalidUpdateVersion},
+	{controller.ErrNewLeaderElected, kerr.NewLeaderElected},
+	{controller.ErrIneligibleReplica, kerr.IneligibleReplica},
+	{controller.ErrOperationNotAttempted, kerr.OperationNotAttempted},
 	{controller.ErrInconsistentClusterID, kerr.InconsistentClusterID},
 }
 

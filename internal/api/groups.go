@@ -74,7 +74,7 @@ func (h *Handler) ensureOffsetsTopic(ctx context.Context) error {
 		rf = live // a small cluster still gets its coordinator
 	}
 	segment := strconv.Itoa(int(h.Config.OffsetsTopicSegmentBytes))
-	res := h.Controller.CreateTopics(ctx, []controller.CreateTopic{{
+	res := h.createTopicsVia(ctx, []controller.CreateTopic{{
 		Name:              controller.ConsumerOffsetsTopic,
 		NumPartitions:     h.Config.OffsetsTopicNumPartitions,
 		ReplicationFactor: rf,
@@ -83,7 +83,7 @@ func (h *Handler) ensureOffsetsTopic(ctx context.Context) error {
 			"compression.type": ptr("producer"),
 			"segment.bytes":    &segment,
 		},
-	}}, false)
+	}})
 	if err := res[0].Err; err != nil && !errors.Is(err, controller.ErrTopicAlreadyExists) {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/spoolhq/spool/internal/channel"
 	"github.com/spoolhq/spool/internal/config"
 	"github.com/spoolhq/spool/internal/controller"
 	"github.com/spoolhq/spool/internal/coordinator"
@@ -43,6 +44,19 @@ type Deps struct {
 	Logger   *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	// Cluster wiring (see cluster.go). Controller is nil on a broker-only
+	// node; Channel is nil when this node is a lone controller.
+	Channel *channel.Channel
+	// Quorum describes the metadata quorum for DescribeQuorum.
+	Quorum QuorumDescriber
+	// ControllerListeners are the listeners that serve the controller
+	// APIs (controller.listener.names).
+	ControllerListeners []string
+	// ObserverListener names the broker listener that also carries the
+	// metadata log to this node when it is broker-only (its Raft traffic is
+	// diverted before it reaches the handler).
+	ObserverListener string
 }
 
 // Handler dispatches request frames to the per-API handlers. It implements
@@ -51,7 +65,8 @@ type Handler struct {
 	Deps
 	log      *slog.Logger
 	versions *versionTable
-	fetches  sync.Pool // *fetchState
+	ctrl     *versionTable // the controller listener's APIs
+	fetches  sync.Pool     // *fetchState
 }
 
 // NewHandler returns a dispatcher for the APIs in the version table.
@@ -62,16 +77,20 @@ func NewHandler(d Deps) *Handler {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	return &Handler{Deps: d, log: d.Logger, versions: newVersionTable()}
+	return &Handler{Deps: d, log: d.Logger, versions: newVersionTable(apiTable()), ctrl: newVersionTable(controllerTable())}
 }
 
 // Handle implements network.Handler.
 func (h *Handler) Handle(ctx context.Context, c *network.Conn, frame []byte) (network.Reply, error) {
-	hdr, body, err := parseHeader(frame, h.versions.isFlexible)
-	spec := h.versions.spec(hdr.Key)
+	versions := h.versions
+	if c != nil {
+		versions = h.tableFor(c.Listener)
+	}
+	hdr, body, err := parseHeader(frame, versions.isFlexible)
+	spec := versions.spec(hdr.Key)
 	if spec != nil && hdr.Key == kmsg.ApiVersions.Int16() && hdr.Version > spec.max {
 		// Answer whatever the rest of a too-new request holds (KIP-511).
-		return network.Now(unsupportedApiVersions(h.versions, hdr)), nil
+		return network.Now(unsupportedApiVersions(versions, hdr)), nil
 	}
 	if err != nil {
 		return network.Reply{}, fmt.Errorf("parse request header: %w", err)
@@ -95,6 +114,9 @@ func (h *Handler) Handle(ctx context.Context, c *network.Conn, frame []byte) (ne
 	r := &Request{Header: hdr, Conn: c, Body: req}
 	if hdr.Version < spec.accept {
 		return network.Now(encode(hdr, errorResponse(req, kerr.UnsupportedVersion.Code))), nil
+	}
+	if spec.forward && versions == h.versions && h.mustForward() {
+		return h.forward(ctx, r)
 	}
 	return spec.handle(h, ctx, r)
 }

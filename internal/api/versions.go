@@ -18,6 +18,13 @@ type apiSpec struct {
 	accept int16 // lowest version served; below it (but >= min) clients get UNSUPPORTED_VERSION
 	max    int16
 	handle handlerFunc
+	// kip848: served and advertised only while
+	// group.coordinator.rebalance.protocols has "consumer" (see
+	// consumerGroupsEnabled).
+	kip848 bool
+	// forward marks what only the active controller decides: a broker
+	// that is not it forwards the request there (cluster.go).
+	forward bool
 }
 
 // apiTable lists every API Spool serves with the version range it
@@ -41,21 +48,24 @@ func apiTable() []apiSpec {
 		{key: 15, min: 0, max: 6, handle: (*Handler).describeGroups},
 		{key: 16, min: 0, max: 5, handle: (*Handler).listGroups},
 		{key: 18, min: 0, max: 4, handle: (*Handler).apiVersions},
-		{key: 19, min: 2, max: 7, handle: (*Handler).createTopics},
-		{key: 20, min: 1, max: 6, handle: (*Handler).deleteTopics},
+		{key: 19, min: 2, max: 7, handle: (*Handler).createTopics, forward: true},
+		{key: 20, min: 1, max: 6, handle: (*Handler).deleteTopics, forward: true},
 		{key: 21, min: 0, max: 2, handle: (*Handler).deleteRecords},
 		{key: 22, min: 0, max: 5, handle: (*Handler).initProducerID},
 		{key: 23, min: 2, max: 4, handle: (*Handler).offsetForLeaderEpoch},
 		{key: 32, min: 1, max: 4, handle: (*Handler).describeConfigs},
-		{key: 33, min: 0, max: 2, handle: (*Handler).alterConfigs},
+		{key: 33, min: 0, max: 2, handle: (*Handler).alterConfigs, forward: true},
 		{key: 35, min: 1, max: 4, handle: (*Handler).describeLogDirs},
 		{key: 42, min: 0, max: 2, handle: (*Handler).deleteGroups},
 		{key: 47, min: 0, max: 0, handle: (*Handler).offsetDelete},
-		{key: 37, min: 0, max: 3, handle: (*Handler).createPartitions},
-		{key: 44, min: 0, max: 1, handle: (*Handler).incrementalAlterConfigs},
+		{key: 37, min: 0, max: 3, handle: (*Handler).createPartitions, forward: true},
+		{key: 44, min: 0, max: 1, handle: (*Handler).incrementalAlterConfigs, forward: true},
 		{key: 60, min: 0, max: 2, handle: (*Handler).describeCluster},
 		{key: 61, min: 0, max: 0, handle: (*Handler).describeProducers},
+		{key: 68, min: 0, max: 1, handle: (*Handler).consumerGroupHeartbeat, kip848: true},
+		{key: 69, min: 0, max: 1, handle: (*Handler).consumerGroupDescribe, kip848: true},
 		{key: 75, min: 0, max: 0, handle: (*Handler).describeTopicPartitions},
+		{key: 55, min: 0, max: 2, handle: (*Handler).describeQuorum, forward: true}, // cluster
 	}
 }
 
@@ -67,7 +77,7 @@ type versionTable struct {
 	flexibleFrom []int16
 }
 
-func newVersionTable() *versionTable {
+func newVersionTable(table []apiSpec) *versionTable {
 	t := &versionTable{}
 	maxKey := int16(0)
 	for k := int16(0); k < 1000; k++ {
@@ -80,7 +90,7 @@ func newVersionTable() *versionTable {
 	for k := range t.flexibleFrom {
 		t.flexibleFrom[k] = firstFlexible(int16(k))
 	}
-	for _, s := range apiTable() {
+	for _, s := range table {
 		s := s
 		if s.accept < s.min {
 			s.accept = s.min

@@ -11,9 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/spoolhq/spool/internal/api"
+	"github.com/spoolhq/spool/internal/channel"
 	"github.com/spoolhq/spool/internal/config"
 	"github.com/spoolhq/spool/internal/controller"
 	"github.com/spoolhq/spool/internal/coordinator"
@@ -41,9 +43,14 @@ type Broker struct {
 	groups   *coordinator.Runtime
 	metrics  *metrics.Metrics
 	server   *network.Server
+	handler  lazyHandler
+	stream   *quorum.Stream   // Raft over a Kafka listener; nil on a lone controller
+	ch       *channel.Channel // to the active controller
+	life     *lifecycle       // nil on a controller-only node
 
 	listeners   map[string]net.Addr
 	metricsAddr net.Addr
+	api         *api.Handler
 
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
@@ -52,14 +59,12 @@ type Broker struct {
 }
 
 // Start brings a node up: when it returns, the listeners accept clients.
-// The node must have the controller role; on its own it is a single-node
+// A broker has registered with the active controller and been unfenced by
+// then. On its own, a combined broker,controller node is a single-node
 // cluster.
 func Start(ctx context.Context, cfg *config.Broker, logger *slog.Logger) (*Broker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
-	}
-	if !cfg.IsController() || !cfg.IsBroker() {
-		return nil, errors.New("process.roles must be broker,controller: separate broker and controller nodes are not supported yet")
 	}
 	b := &Broker{cfg: cfg, logger: logger, listeners: map[string]net.Addr{}}
 	started := time.Now()
@@ -77,13 +82,44 @@ func (b *Broker) start(ctx context.Context) error {
 	if err := b.openStorage(); err != nil {
 		return err
 	}
+	b.metrics = metrics.New(kmsg.NameForKey)
+	b.server = network.NewServer(network.Config{
+		MaxRequestSize:     b.cfg.SocketRequestMaxBytes,
+		IdleTimeout:        time.Duration(b.cfg.ConnectionsMaxIdleMs) * time.Millisecond,
+		MaxConnections:     int(b.cfg.MaxConnections),
+		SendBufferBytes:    int(b.cfg.SocketSendBufferBytes),
+		ReceiveBufferBytes: int(b.cfg.SocketReceiveBufferBytes),
+	}, &b.handler, b.metrics, b.logger.With("component", "network"))
+	if err := b.openQuorum(); err != nil {
+		return err
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	b.stop = stop
+	if !b.cfg.IsController() {
+		// A broker-only node receives the log once the controller adds it,
+		// which registering does.
+		b.ch = b.newChannel(nil)
+		b.life = newLifecycle(b.ch, b.quorum.Image, b.logger, time.Duration(b.cfg.BrokerHeartbeatIntervalMs)*time.Millisecond, b.registration())
+		if err := b.life.register(ctx); err != nil {
+			return err
+		}
+	}
 	if err := b.openMetadata(ctx); err != nil {
 		return err
 	}
-	if err := b.register(ctx); err != nil {
-		return err
+	if b.cfg.IsController() {
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			b.maintain(runCtx)
+		}()
 	}
-	return b.serve(ctx)
+	if b.cfg.IsBroker() {
+		if err := b.register(ctx, runCtx); err != nil {
+			return err
+		}
+	}
+	return b.serve(runCtx)
 }
 
 func (b *Broker) openStorage() error {
@@ -121,32 +157,23 @@ func containsPath(paths []string, p string) bool {
 // openMetadata opens the quorum, replays it, loads the hosted partitions
 // and starts following changes.
 func (b *Broker) openMetadata(ctx context.Context) error {
-	voters := map[int32]string{}
-	for _, v := range b.cfg.QuorumVoters {
-		voters[v.ID] = v.Addr()
-	}
-	mdDir := b.cfg.MetadataLogDir
-	if mdDir == "" {
-		mdDir = b.cfg.LogDirs[0]
-	}
-	q, err := quorum.Open(quorum.Config{
-		NodeID: b.cfg.NodeID, Dir: filepath.Join(mdDir, controller.MetadataTopic+"-0"),
-		ClusterID: b.clusterID, Voters: voters, Logger: b.logger,
-	})
-	if err != nil {
-		return fmt.Errorf("open metadata quorum: %w", err)
-	}
-	b.quorum = q
+	q := b.quorum
 	if err := q.WaitReady(ctx); err != nil {
 		return fmt.Errorf("replay metadata: %w", err)
 	}
-	b.metrics = metrics.New(kmsg.NameForKey)
-	b.replicas = replica.New(replica.Options{
-		NodeID: b.cfg.NodeID, Static: b.cfg, Dirs: b.dirs, Metrics: b.metrics,
-		Logger: b.logger.With("component", "replicas"),
-	})
-	b.groups = b.newGroupCoordinator()
-	b.followMetadata()
+	if b.cfg.IsBroker() {
+		b.replicas = replica.New(replica.Options{
+			NodeID: b.cfg.NodeID, Static: b.cfg, Dirs: b.dirs, Metrics: b.metrics,
+			Logger: b.logger.With("component", "replicas"),
+		})
+		b.groups = b.newGroupCoordinator()
+		b.followMetadata()
+	}
+	if !b.cfg.IsController() {
+		b.setHandler()
+		return nil
+	}
+	var err error
 	b.ctrl, err = controller.New(controller.Config{
 		Log: q, Logger: b.logger.With("component", "controller"),
 		DefaultPartitions:        b.cfg.NumPartitions,
@@ -156,11 +183,45 @@ func (b *Broker) openMetadata(ctx context.Context) error {
 		ValidateTopicConfigs:     config.ValidateTopicConfigs,
 		ValidateBrokerConfigs:    b.validateBrokerConfigs,
 		ApplyIncremental:         applyIncremental,
+		SessionTimeout:           time.Duration(b.cfg.BrokerSessionTimeoutMs) * time.Millisecond,
+		UncleanLeaderElection:    b.uncleanLeaderElection,
+		AddObserver:              q.AddObserver,
 	})
 	if err != nil {
 		return fmt.Errorf("start controller: %w", err)
 	}
+	b.ch = b.newChannel(func(ctx context.Context, req kmsg.Request) (kmsg.Response, bool) {
+		return b.api.ServeLocal(ctx, req)
+	})
+	b.setHandler()
 	return nil
+}
+
+// setHandler builds the API handler and lets the listeners use it.
+func (b *Broker) setHandler() *api.Handler {
+	h := api.NewHandler(api.Deps{
+		NodeID: b.cfg.NodeID, Config: b.cfg, Replicas: b.replicas, Image: b.quorum.Image,
+		Controller: b.ctrl, Groups: b.groups, Channel: b.ch, Quorum: b,
+		ControllerListeners: b.cfg.ControllerListenerNames,
+		Sessions:            fetchsession.NewCache(int(b.cfg.MaxIncrementalFetchSessionCacheSlots), fetchsession.DefaultEvictAfter),
+		Logger:              b.logger.With("component", "api"),
+	})
+	b.handler.h.Store(h)
+	b.api = h
+	return h
+}
+
+// uncleanLeaderElection resolves unclean.leader.election.enable for a
+// topic through its overrides, the dynamic broker defaults and the static
+// config.
+func (b *Broker) uncleanLeaderElection(img *metadata.Image, topic string) bool {
+	layers := config.Layers{
+		Static:         b.cfg.Raw,
+		DynamicDefault: img.Configs(metadata.ConfigResource{Type: metadata.ResourceBroker, Name: ""}),
+		Topic:          img.Configs(metadata.ConfigResource{Type: metadata.ResourceTopic, Name: topic}),
+	}
+	t, err := config.ResolveTopic(layers)
+	return err == nil && t.UncleanLeaderElection
 }
 
 // followMetadata loads the replayed image's partitions (deleting logs of
@@ -190,33 +251,44 @@ func (b *Broker) voterIDs() []int32 {
 	return ids
 }
 
-// register announces this node's advertised listeners and prepares the
-// producer id supply.
-func (b *Broker) register(ctx context.Context) error {
-	var endpoints []metadata.Endpoint
-	for _, l := range b.cfg.AdvertisedListeners {
-		if b.isControllerListener(l.Name) {
-			continue
+// register registers this incarnation with the active controller (a
+// broker-only node has already), waits to be unfenced, starts heartbeats
+// and prepares the producer id supply.
+func (b *Broker) register(ctx, runCtx context.Context) error {
+	if b.life == nil {
+		b.life = newLifecycle(b.ch, b.quorum.Image, b.logger, time.Duration(b.cfg.BrokerHeartbeatIntervalMs)*time.Millisecond, b.registration())
+		if err := b.life.register(ctx); err != nil {
+			return err
 		}
-		endpoints = append(endpoints, metadata.Endpoint{Name: l.Name, Host: l.Host, Port: uint16(l.Port),
-			SecurityProtocol: securityProtocolID(l.Protocol)})
 	}
-	var rack *string
-	if b.cfg.Rack != "" {
-		rack = &b.cfg.Rack
+	if err := b.life.waitUnfenced(ctx); err != nil {
+		return err
 	}
-	epoch, err := b.ctrl.RegisterBroker(ctx, controller.BrokerRegistration{
-		BrokerID: b.cfg.NodeID, ClusterID: b.clusterID, IncarnationID: metadata.NewUUID(),
-		Endpoints: endpoints, Rack: rack,
-	})
-	if err != nil {
-		return fmt.Errorf("register broker: %w", err)
-	}
-	b.epoch = epoch
-	b.pids = controller.NewProducerIDAllocator(func(ctx context.Context) (int64, int32, error) {
-		return b.ctrl.AllocateProducerIDs(ctx, b.cfg.NodeID, b.epoch)
-	})
+	b.epoch = b.life.epoch.Load()
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.life.run(runCtx)
+	}()
+	b.pids = controller.NewProducerIDAllocator(b.allocateProducerIDs)
+	b.api.ProducerIDs = b.pids
 	return nil
+}
+
+// allocateProducerIDs asks the active controller for a block of producer
+// ids (AllocateProducerIds).
+func (b *Broker) allocateProducerIDs(ctx context.Context) (int64, int32, error) {
+	req := kmsg.NewPtrAllocateProducerIDsRequest()
+	req.BrokerID, req.BrokerEpoch = b.cfg.NodeID, b.life.epoch.Load()
+	resp, err := b.ch.Send(ctx, req)
+	if err != nil {
+		return -1, 0, err
+	}
+	r := resp.(*kmsg.AllocateProducerIDsResponse)
+	if err := kerr.ErrorForCode(r.ErrorCode); err != nil {
+		return -1, 0, fmt.Errorf("allocate producer ids: %w", err)
+	}
+	return r.ProducerIDStart, r.ProducerIDLen, nil
 }
 
 func (b *Broker) isControllerListener(name string) bool {
@@ -243,32 +315,20 @@ func securityProtocolID(p config.SecurityProtocol) int16 {
 	return -1
 }
 
-// serve starts maintenance, the API listeners and the metrics endpoint.
-func (b *Broker) serve(ctx context.Context) error {
-	runCtx, stop := context.WithCancel(context.Background())
-	b.stop = stop
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		b.replicas.Run(runCtx)
-	}()
-	b.registerGauges()
-	handler := api.NewHandler(api.Deps{
-		NodeID: b.cfg.NodeID, Config: b.cfg, Replicas: b.replicas, Image: b.quorum.Image,
-		Controller: b.ctrl, ProducerIDs: b.pids, Groups: b.groups,
-		Sessions: fetchsession.NewCache(int(b.cfg.MaxIncrementalFetchSessionCacheSlots), fetchsession.DefaultEvictAfter),
-		Logger:   b.logger.With("component", "api"),
-	})
-	b.server = network.NewServer(network.Config{
-		MaxRequestSize:     b.cfg.SocketRequestMaxBytes,
-		IdleTimeout:        time.Duration(b.cfg.ConnectionsMaxIdleMs) * time.Millisecond,
-		MaxConnections:     int(b.cfg.MaxConnections),
-		SendBufferBytes:    int(b.cfg.SocketSendBufferBytes),
-		ReceiveBufferBytes: int(b.cfg.SocketReceiveBufferBytes),
-	}, handler, b.metrics, b.logger.With("component", "network"))
+// serve starts maintenance, the API listeners not started yet and the
+// metrics endpoint.
+func (b *Broker) serve(runCtx context.Context) error {
+	if b.replicas != nil {
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			b.replicas.Run(runCtx)
+		}()
+		b.registerGauges()
+	}
 	for _, l := range b.cfg.Listeners {
-		if b.isControllerListener(l.Name) {
-			continue
+		if _, done := b.listeners[l.Name]; done || (!b.cfg.IsBroker() && !b.isControllerListener(l.Name)) {
+			continue // a controller-only node serves no clients
 		}
 		addr, err := b.server.Listen(l.Name, l.Addr())
 		if err != nil {
@@ -319,9 +379,33 @@ func (b *Broker) MetricsAddr() net.Addr { return b.metricsAddr }
 // ClusterID is the cluster's id.
 func (b *Broker) ClusterID() string { return b.clusterID }
 
+// Shutdown is a controlled shutdown, as Kafka's on SIGTERM: a broker first
+// asks the active controller to move its leaderships to other brokers and
+// waits until it has (or ctx ends), then closes. A broker that is the only
+// unfenced one skips the wait: nobody could take over.
+func (b *Broker) Shutdown(ctx context.Context) error {
+	if b.life != nil && b.otherBrokers() {
+		if err := b.life.controlledShutdown(ctx); err != nil {
+			b.logger.Warn("controlled shutdown did not finish; closing anyway", "err", err)
+		}
+	}
+	return b.Close()
+}
+
+// otherBrokers reports whether another broker is registered and unfenced.
+func (b *Broker) otherBrokers() bool {
+	for _, br := range b.quorum.Image().Brokers() {
+		if br.ID != b.cfg.NodeID && !br.Fenced && !br.InControlledShutdown {
+			return true
+		}
+	}
+	return false
+}
+
 // Close shuts the node down cleanly: clients are disconnected, maintenance
 // stops, every log is flushed and checkpointed and the clean shutdown
-// marker written, and the metadata quorum closes.
+// marker written, and the metadata quorum closes. It does not wait for a
+// controlled shutdown: see Shutdown.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		var errs []error
@@ -332,6 +416,9 @@ func (b *Broker) Close() error {
 			b.stop()
 		}
 		b.wg.Wait()
+		if b.ch != nil {
+			b.ch.Close()
+		}
 		if b.pids != nil {
 			b.pids.Close()
 		}

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +45,12 @@ func newServerCommand() *cobra.Command {
 			}
 			<-cmd.Context().Done()
 			logger.Info("shutting down")
-			if err := b.Close(); err != nil {
+			// A controlled shutdown first: the controller moves this
+			// broker's leaderships away (bounded as Kafka's
+			// controlled.shutdown wait is by the broker's patience).
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := b.Shutdown(ctx); err != nil {
 				return fmt.Errorf("shutdown: %w", err)
 			}
 			logger.Info("shut down cleanly")

@@ -261,3 +261,16 @@ func (c *Controller) decideMaintainLocked(img *metadata.Image, now time.Time) ([
 	recs = append(recs, electLeaderless(cur, -1, c.uncleanFor(cur))...)
 	return recs, fenced
 }
+
+// BrokerProgress is a broker's session as the active controller knows it:
+// the metadata offset it last reported and when. ok is false when this
+// node is not the active controller or has not heard from the broker.
+func (c *Controller) BrokerProgress(id int32) (offset int64, lastContact time.Time, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sessions[id]
+	if s == nil || !s.heard {
+		return -1, time.Time{}, false
+	}
+	return s.metadataOffset, s.lastContact, true
+}

@@ -285,3 +285,39 @@ func (q *Quorum) Voters() map[int32]string { return q.cfg.Voters }
 
 // NodeID returns this node's id.
 func (q *Quorum) NodeID() int32 { return q.cfg.NodeID }
+
+// State is the quorum as this node sees it, for DescribeQuorum.
+type State struct {
+	LeaderID    int32 // -1 if unknown
+	Term        uint64
+	CommitIndex uint64
+	LastIndex   uint64
+	Voters      []int32
+	Observers   []int32
+}
+
+// State returns the quorum's current state as this node knows it.
+func (q *Quorum) State() State {
+	s := State{LeaderID: -1}
+	if id, ok := q.LeaderID(); ok {
+		s.LeaderID = id
+	}
+	stats := q.raft.Stats()
+	s.Term, _ = strconv.ParseUint(stats["term"], 10, 64)
+	s.CommitIndex, _ = strconv.ParseUint(stats["commit_index"], 10, 64)
+	s.LastIndex = q.raft.LastIndex()
+	if f := q.raft.GetConfiguration(); f.Error() == nil {
+		for _, srv := range f.Configuration().Servers {
+			id, err := strconv.ParseInt(string(srv.ID), 10, 32)
+			if err != nil {
+				continue
+			}
+			if srv.Suffrage == raft.Voter {
+				s.Voters = append(s.Voters, int32(id))
+			} else {
+				s.Observers = append(s.Observers, int32(id))
+			}
+		}
+	}
+	return s
+}

@@ -48,6 +48,8 @@ func (g *gen) fill(v reflect.Value, top bool) {
 		v.SetBool(g.r.IntN(2) == 1)
 	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		v.SetInt(g.int(v.Type().Bits()))
+	case reflect.Uint16: // BrokerRegistration's listener port
+		v.SetUint(uint64(uint16(g.int(16))))
 	case reflect.Float64:
 		v.SetFloat(g.r.NormFloat64() * 1e6)
 	case reflect.String:

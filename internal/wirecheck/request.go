@@ -23,6 +23,12 @@ var requests = []*message{
 	&describeProducersRequest,
 	&describeTopicPartitionsRequest,
 
+	&describeQuorumRequest,
+	&alterPartitionRequest,
+	&brokerRegistrationRequest,
+	&brokerHeartbeatRequest,
+	&allocateProducerIDsRequest,
+
 	&findCoordinatorRequest,
 	&joinGroupRequest,
 	&heartbeatRequest,
