@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"regexp"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -23,6 +24,15 @@ func (h *Handler) apiVersions(ctx context.Context, r *Request) (network.Reply, e
 		return respond(r, resp)
 	}
 	resp.ApiKeys = h.versions.advertised()
+	if !consumerGroupsEnabled(h.Config) {
+		// Kafka does not advertise the KIP-848 APIs when consumer groups
+		// are off. (The v0 answer to a too-new ApiVersions still lists
+		// them; the client's retry gets this list.)
+		resp.ApiKeys = slices.DeleteFunc(resp.ApiKeys, func(k kmsg.ApiVersionsResponseApiKey) bool {
+			s := h.versions.spec(k.ApiKey)
+			return s != nil && s.kip848
+		})
+	}
 	h.addFeatures(resp)
 	return respond(r, resp)
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/spoolhq/spool/internal/coordinator"
@@ -11,6 +12,15 @@ import (
 
 func (h *Handler) consumerGroupDescribe(ctx context.Context, r *Request) (network.Reply, error) {
 	req := r.Body.(*kmsg.ConsumerGroupDescribeRequest)
+	if !consumerGroupsEnabled(h.Config) {
+		resp := req.ResponseKind().(*kmsg.ConsumerGroupDescribeResponse)
+		for _, id := range req.Groups {
+			g := kmsg.NewConsumerGroupDescribeResponseGroup()
+			g.Group, g.ErrorCode = id, kerr.UnsupportedVersion.Code
+			resp.Groups = append(resp.Groups, g)
+		}
+		return respond(r, resp)
+	}
 	calls := make([]*coordinator.Call, len(req.Groups))
 	for i, g := range req.Groups {
 		one := *req
