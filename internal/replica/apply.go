@@ -38,15 +38,32 @@ func (m *Manager) Sync(img *metadata.Image) error {
 			}
 		}
 	}
+	m.readHighWatermarks()
 	tb := m.table.Load()
 	next := &table{byName: maps.Clone(tb.byName), byID: maps.Clone(tb.byID)}
+	m.image.Store(img) // before opening: partitions read brokers from it
 	opened, err := m.openAll(img, want)
+	var roles []roleChange
 	for _, o := range opened {
 		next.add(m, o.topic, o.part)
+		roles = append(roles, roleChange{p: o.part, id: o.topic.ID, mp: o.topic.Partition(o.part.Index())})
 	}
-	m.image.Store(img)
 	m.table.Store(next)
-	return err
+	return errors.Join(err, m.follow(img, roles))
+}
+
+// readHighWatermarks loads the replication-offset-checkpoint of every log
+// directory, for the partitions Sync opens.
+func (m *Manager) readHighWatermarks() {
+	m.hwCheckpoints = map[storage.TopicPartition]int64{}
+	for _, d := range m.dirs {
+		hw, err := d.ReadReplicationCheckpoint()
+		if err != nil {
+			m.logger.Warn("unreadable high watermark checkpoint; high watermarks start at the log start", "dir", d.Path(), "err", err)
+			continue
+		}
+		maps.Copy(m.hwCheckpoints, hw)
+	}
 }
 
 // deleteStrayLogs removes partition logs whose topic id does not match the
@@ -149,10 +166,13 @@ func (m *Manager) openPartition(img *metadata.Image, t *metadata.Topic, mp *meta
 			return nil, fmt.Errorf("write partition.metadata of %s: %w", m.tpString(tp), err)
 		}
 	}
-	p, err := partition.Open(partition.Options{
+	po := partition.Options{
 		Topic: t.Name, Index: mp.ID, TopicID: t.ID, NodeID: m.nodeID, Log: log, Config: cfg,
 		ProducerExpirationMs: int64(m.static.ProducerIDExpirationMs), Logger: m.logger, Now: m.now,
-	})
+		HighWatermark: m.hwCheckpoints[tp],
+	}
+	m.partitionOptions(&po)
+	p, err := partition.Open(po)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +183,8 @@ func (m *Manager) openPartition(img *metadata.Image, t *metadata.Topic, mp *meta
 }
 
 func leadership(p *metadata.Partition) partition.Leadership {
-	return partition.Leadership{Leader: p.Leader, LeaderEpoch: p.LeaderEpoch, Replicas: p.Replicas, ISR: p.ISR}
+	return partition.Leadership{Leader: p.Leader, LeaderEpoch: p.LeaderEpoch, PartitionEpoch: p.PartitionEpoch,
+		Replicas: p.Replicas, ISR: p.ISR}
 }
 
 // add hosts p in the table, copying the topic entry it changes.
@@ -196,7 +217,11 @@ func (m *Manager) Apply(img *metadata.Image, d *metadata.Delta) error {
 	for _, t := range d.DeletedTopics {
 		errs = append(errs, m.removeTopic(next, t))
 	}
-	var toOpen []metadata.PartitionChange
+	m.image.Store(img) // before leadership changes: partitions read brokers from it
+	var (
+		toOpen []metadata.PartitionChange
+		roles  []roleChange
+	)
 	for _, c := range d.ChangedPartitions {
 		hosted := next.partition(c.Topic.ID, c.Next.ID)
 		mine := slices.Contains(c.Next.Replicas, m.nodeID)
@@ -204,7 +229,12 @@ func (m *Manager) Apply(img *metadata.Image, d *metadata.Delta) error {
 		case mine && hosted == nil:
 			toOpen = append(toOpen, c)
 		case mine:
+			if c.Next.Leader == m.nodeID {
+				// Kafka stops fetching before it makes a partition leader.
+				m.fetchers.Remove([]*partition.Partition{hosted})
+			}
 			errs = append(errs, hosted.SetLeadership(leadership(c.Next)))
+			roles = append(roles, roleChange{p: hosted, id: c.Topic.ID, mp: c.Next})
 		case hosted != nil:
 			m.logger.Warn("partition moved away from this broker; keeping it until reassignment is supported",
 				"topic", c.Topic.Name, "partition", c.Next.ID)
@@ -214,10 +244,12 @@ func (m *Manager) Apply(img *metadata.Image, d *metadata.Delta) error {
 	errs = append(errs, err)
 	for _, o := range opened {
 		next.add(m, o.topic, o.part)
+		roles = append(roles, roleChange{p: o.part, id: o.topic.ID, mp: o.topic.Partition(o.part.Index())})
 	}
 	errs = append(errs, m.applyConfigs(img, next, d.ChangedConfigs))
-	m.image.Store(img)
 	m.table.Store(next)
+	roles = append(roles, m.followersOf(img, d.ChangedBrokers)...)
+	errs = append(errs, m.follow(img, roles))
 	return errors.Join(errs...)
 }
 
@@ -238,6 +270,11 @@ func (m *Manager) removeTopic(tb *table, t *metadata.Topic) error {
 		delete(tb.byName, t.Name)
 	}
 	var errs []error
+	parts := make([]*partition.Partition, 0, len(hosted.Partitions))
+	for _, p := range hosted.Partitions {
+		parts = append(parts, p)
+	}
+	m.fetchers.Remove(parts) // no fetcher writes to a log being deleted
 	for idx, p := range hosted.Partitions {
 		tp := storage.TopicPartition{Topic: t.Name, Partition: idx}
 		m.pauseCleaning(tp) // Kafka's abortAndPauseCleaning before a log goes

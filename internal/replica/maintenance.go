@@ -29,12 +29,27 @@ func (m *Manager) Run(ctx context.Context) {
 		{"high watermark checkpoint", s.ReplicaHighWatermarkCheckpointIntervalMs, m.checkpointHighWatermarks},
 		{"producer expiry", int64(s.ProducerIDExpirationCheckIntervalMs), m.expireProducers},
 	}
+	if m.isr != nil {
+		// Kafka's isr-expiration task runs every half lag time.
+		tasks = append(tasks, struct {
+			name     string
+			interval int64
+			fn       func(time.Time) error
+		}{"isr expiration", max(1, s.ReplicaLagTimeMaxMs/2), m.shrinkISRs})
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { // the log cleaner (cleaner.go)
 		defer wg.Done()
 		m.runCleaner(ctx)
 	}()
+	if m.isr != nil {
+		wg.Add(1)
+		go func() { // ISR changes to the controller (isr.go)
+			defer wg.Done()
+			m.isr.run(ctx, func(msg string, args ...any) { m.logger.Warn(msg, args...) })
+		}()
+	}
 	for _, t := range tasks {
 		if t.interval <= 0 || t.interval >= math.MaxInt64/int64(time.Millisecond) {
 			continue // Kafka's "never"
@@ -121,6 +136,16 @@ func (m *Manager) checkpointHighWatermarks(time.Time) error {
 	return errors.Join(errs...)
 }
 
+// shrinkISRs proposes dropping lagging followers of the partitions led here.
+func (m *Manager) shrinkISRs(now time.Time) error {
+	for _, t := range m.Topics() {
+		for _, p := range t.Partitions {
+			p.MaybeShrinkISR(now)
+		}
+	}
+	return nil
+}
+
 func (m *Manager) expireProducers(now time.Time) error {
 	expiration := int64(m.static.ProducerIDExpirationMs)
 	for _, t := range m.Topics() {
@@ -142,6 +167,7 @@ func (m *Manager) Close(brokerEpoch int64) error {
 		return nil
 	}
 	m.closed = true
+	m.fetchers.Close() // nothing appends to a follower's log from here on
 	errs := m.closePartitions()
 	errs = append(errs, m.checkpointHighWatermarks(m.now()))
 	for _, d := range m.dirs {

@@ -14,6 +14,7 @@ import (
 	"github.com/spoolhq/spool/internal/metadata"
 	"github.com/spoolhq/spool/internal/metrics"
 	"github.com/spoolhq/spool/internal/partition"
+	"github.com/spoolhq/spool/internal/replica/fetcher"
 	"github.com/spoolhq/spool/internal/storage"
 )
 
@@ -35,6 +36,13 @@ type Options struct {
 	Metrics *metrics.Metrics // nil: no metrics
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// ISR sends leaders' ISR changes to the controller; nil: partitions
+	// led here never propose one (a single node).
+	ISR ISRUpdater
+	// BrokerEpoch is this broker's epoch once registered (nil: -1).
+	BrokerEpoch func() int64
+	// Fetch configures the replica fetchers; nil: from Static (replica.*).
+	Fetch *fetcher.Config
 }
 
 // Manager hosts this broker's partitions.
@@ -52,6 +60,15 @@ type Manager struct {
 	// cleaner compacts the compacted topics' logs; nil when disabled
 	// (cleaner.go).
 	cleaner *cleaner.Cleaner
+
+	// fetchers copy the partitions this broker follows from their leaders;
+	// isr sends the ISR changes of partitions it leads (follow.go).
+	fetchers    *fetcher.Manager
+	isr         *isrSender
+	brokerEpoch func() int64
+	// hwCheckpoints are the replication-offset-checkpoint values read at
+	// Sync, for the partitions opened then.
+	hwCheckpoints map[storage.TopicPartition]int64
 
 	// applyMu serializes metadata changes (and Close) so tables are built
 	// one at a time.
@@ -81,9 +98,27 @@ func New(o Options) *Manager {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	m := &Manager{nodeID: o.NodeID, static: o.Static, dirs: o.Dirs, metrics: o.Metrics, logger: o.Logger, now: o.Now}
+	if o.BrokerEpoch == nil {
+		o.BrokerEpoch = func() int64 { return -1 }
+	}
+	m := &Manager{nodeID: o.NodeID, static: o.Static, dirs: o.Dirs, metrics: o.Metrics, logger: o.Logger, now: o.Now,
+		brokerEpoch: o.BrokerEpoch}
 	m.table.Store(&table{byName: map[string]*Topic{}, byID: map[metadata.TopicID]*Topic{}})
 	m.cleaner = m.newCleaner()
+	if o.ISR != nil {
+		m.isr = newISRSender(o.ISR)
+	}
+	fc := m.fetchConfig()
+	if o.Fetch != nil {
+		fc = *o.Fetch
+	}
+	if fc.BrokerEpoch == nil {
+		fc.BrokerEpoch = o.BrokerEpoch
+	}
+	if fc.Logger == nil {
+		fc.Logger = o.Logger
+	}
+	m.fetchers = fetcher.New(fc)
 	return m
 }
 
