@@ -123,11 +123,7 @@ func (b *Broker) start(ctx context.Context) error {
 }
 
 func (b *Broker) openStorage() error {
-	all := append([]string{}, b.cfg.LogDirs...)
-	if md := b.cfg.MetadataLogDir; md != "" && !containsPath(all, md) {
-		all = append(all, md)
-	}
-	clusterID, err := prepareDirs(all, b.cfg.NodeID, time.Now())
+	clusterID, err := prepareDirs(Dirs(b.cfg), b.cfg.NodeID, time.Now(), selfFormats(b.cfg))
 	if err != nil {
 		return err
 	}
@@ -143,6 +139,23 @@ func (b *Broker) openStorage() error {
 		b.dirs = append(b.dirs, d)
 	}
 	return nil
+}
+
+// Dirs are the directories a node keeps data in: log.dirs and
+// metadata.log.dir.
+func Dirs(cfg *config.Broker) []string {
+	all := append([]string{}, cfg.LogDirs...)
+	if md := cfg.MetadataLogDir; md != "" && !containsPath(all, md) {
+		all = append(all, md)
+	}
+	return all
+}
+
+// selfFormats reports whether the node formats its own directories: only a
+// lone combined node does (the default `spool server`); a node of a larger
+// cluster must be formatted with the cluster's id (`spool storage format`).
+func selfFormats(cfg *config.Broker) bool {
+	return len(cfg.QuorumVoters) == 1 && cfg.IsBroker() && cfg.IsController()
 }
 
 func containsPath(paths []string, p string) bool {
@@ -165,6 +178,7 @@ func (b *Broker) openMetadata(ctx context.Context) error {
 		b.replicas = replica.New(replica.Options{
 			NodeID: b.cfg.NodeID, Static: b.cfg, Dirs: b.dirs, Metrics: b.metrics,
 			Logger: b.logger.With("component", "replicas"),
+			ISR:    alterPartition{b}, BrokerEpoch: b.ownEpoch, // replication.go
 		})
 		b.groups = b.newGroupCoordinator()
 		b.followMetadata()

@@ -47,10 +47,11 @@ func (b *Broker) voters() map[int32]string {
 }
 
 // needsStream reports whether Raft traffic travels over a Kafka listener:
-// always with several voters, and on a broker-only node (an observer). A
-// lone combined or controller node keeps the in-memory transport.
+// with several voters, and whenever brokers and controllers are separate
+// nodes (observers must be reached). A lone combined node keeps the
+// in-memory transport.
 func (b *Broker) needsStream() bool {
-	return len(b.cfg.QuorumVoters) > 1 || !b.cfg.IsController()
+	return len(b.cfg.QuorumVoters) > 1 || !b.cfg.IsController() || !b.cfg.IsBroker()
 }
 
 // openQuorum opens this node's member of the metadata quorum: a voter on
@@ -216,3 +217,17 @@ func (b *Broker) DescribeQuorum() api.QuorumDescription {
 // Channel is the broker-to-controller channel, for components that ask
 // the controller (a partition leader's AlterPartition, say).
 func (b *Broker) Channel() *channel.Channel { return b.ch }
+
+// ActiveController reports whether this node is the active controller.
+func (b *Broker) ActiveController() bool { return b.ctrl != nil && b.ctrl.Active() }
+
+// BrokerEpoch is this broker's current registration epoch, -1 if none.
+func (b *Broker) BrokerEpoch() int64 {
+	if b.life == nil {
+		return -1
+	}
+	return b.life.epoch.Load()
+}
+
+// Image is the node's current metadata image.
+func (b *Broker) Image() *metadata.Image { return b.quorum.Image() }
