@@ -12,7 +12,9 @@ import (
 // harnessEpoch is time zero of the "at=<ms>" arguments.
 var harnessEpoch = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func (a args) at() time.Time { return harnessEpoch.Add(time.Duration(a.int("at", 0)) * time.Millisecond) }
+func (a args) at() time.Time {
+	return harnessEpoch.Add(time.Duration(a.int("at", 0)) * time.Millisecond)
+}
 
 // controller returns the harness's controller, whose sessions persist
 // between cases (the image is the harness's own).
