@@ -149,8 +149,8 @@ func (r *recReader) compactArrayLen() int {
 	return int(n - 1)
 }
 
-// tags reads a tagged-field section, handing each field to fn, which
-// returns false for a tag it does not know (skipped, as Kafka does).
+// tags reads a tagged-field section, handing each field to fn (nil: skip
+// them all; fn ignores tags it does not know, as Kafka does).
 func (r *recReader) tags(fn func(tag uint64, data []byte)) {
 	for n := r.uvarint(); n > 0 && r.err == nil; n-- {
 		tag, size := r.uvarint(), r.uvarint()

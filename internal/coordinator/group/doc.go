@@ -1,7 +1,7 @@
 // Package group is the group coordinator's state for one partition of
 // __consumer_offsets (a shard), as a pure state machine: Apache Kafka 4.x's
 // GroupMetadataManager and OffsetMetadataManager for the classic rebalance
-// protocol and committed offsets. It implements coordinator.Shard; package
+// protocol, KIP-848 consumer groups and committed offsets. It implements coordinator.Shard; package
 // coordinator runs it.
 //
 // # Driving a shard
@@ -24,8 +24,9 @@
 //
 // A request is any group API routed here by its group id
 // (coordinator.PartitionFor): JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
-// OffsetCommit, OffsetDelete and single-group OffsetFetch (v0-v7) go to
-// the group's shard; DescribeGroups, DeleteGroups and OffsetFetch v8+ may
+// ConsumerGroupHeartbeat, OffsetCommit, OffsetDelete and single-group
+// OffsetFetch (v0-v7) go to the group's shard; DescribeGroups,
+// ConsumerGroupDescribe, DeleteGroups and OffsetFetch v8+ may
 // name groups of several shards, and the api layer sends each shard the
 // groups it coordinates and merges the answers in request order;
 // ListGroups goes to every shard and the groups are concatenated. Each
@@ -68,11 +69,33 @@
 // Groups are kept by id with a type behind the group interface (group.go),
 // which the shared parts use: offsets (offsets.go, offset_*.go), listing
 // (describe.go), deletion (delete.go) and expiry (expiry.go). The classic
-// protocol is in classic_*.go. KIP-848 consumer groups
-// (ConsumerGroupHeartbeat, ConsumerGroupDescribe, member epochs in
-// OffsetCommit and OffsetFetch) are to be another implementation of the
-// interface, in files of their own, with their records (key versions 3 to
-// 8) in Replay.
+// protocol is in classic_*.go, KIP-848 consumer groups in consumer_*.go.
+//
+// # Consumer groups
+//
+// A consumer group (ConsumerGroupHeartbeat, ConsumerGroupDescribe, member
+// epochs in OffsetCommit v9+ and OffsetFetch v9+) is all durable: each
+// piece of it (the group epoch and metadata hash, a member's subscription,
+// its target and current assignment, the assignment epoch, a regex's
+// topics) is a record (key versions 3 to 8 and 16) that Replay sets, so a
+// group is the same after a restart; only sessions and rebalance timeouts
+// start again at the load. A heartbeat is decided as in Kafka's
+// GroupMetadataManager (consumer_heartbeat.go): the member is created or
+// updated, the group epoch bumped if its subscription or the subscribed
+// topics changed (partition counts, topics matched by regexes), a new
+// target computed with the assignor package if the group epoch passed the
+// assignment epoch (consumer_target.go), and the member reconciled towards
+// its target as CurrentAssignmentBuilder does (consumer_reconcile.go):
+// partitions are revoked before they are given to another member. The
+// records of one decision are computed from the group as replayed, so a
+// Tick stops after a consumer group timer that wrote; the timers still due
+// run at the next Tick.
+//
+// An empty classic group becomes a consumer group when a member joins it
+// with ConsumerGroupHeartbeat, and an empty consumer group a classic group
+// when a JoinGroup comes; offsets stay. DescribeGroups answers a consumer
+// group as Kafka does (not a classic group: GROUP_ID_NOT_FOUND from v6, or
+// Dead), ListGroups lists it with type and protocol type "consumer".
 //
 // # Differences from Kafka
 //
@@ -87,4 +110,28 @@
 // partition's metadata too large) makes no group. Transactional offsets
 // (TxnOffsetCommit, and with them UNSTABLE_OFFSET_COMMIT) come with the
 // transactions work: offsetStore.pendingTransactional is the hook.
+//
+// Consumer groups differ from Kafka 4.x in these ways:
+//
+//   - Members of the classic protocol in a consumer group (online upgrade
+//     and downgrade, group.consumer.migration.policy, whose default
+//     bidirectional lets a non-empty classic group become a consumer group
+//     and classic members join a consumer group) are not supported: a
+//     ConsumerGroupHeartbeat joining a classic group with members gets
+//     GROUP_ID_NOT_FOUND (Kafka converts the group), and a JoinGroup for a
+//     consumer group with members INCONSISTENT_GROUP_PROTOCOL (Kafka makes
+//     the joiner a classic member of it). Records with
+//     ClassicMemberMetadata are read but their classic fields dropped.
+//   - Regexes are resolved in the heartbeat that needs it (a new regex, or
+//     the first heartbeat after a new metadata image) rather than in the
+//     background at most every 10 s, so the epoch moves one heartbeat
+//     sooner; a regex record is written only when its topics change.
+//   - The metadata hash is a hash of our own over topic names, ids and
+//     partition counts (Kafka's also covers racks); only equality matters.
+//   - Per-group configs (group.consumer.* as dynamic group configs) are
+//     not supported: the broker's apply to every group. Partition
+//     assignment epochs (KIP-1251) are not kept. Where Kafka picks by
+//     hash-map order (the preferred assignor on a tie, member order in
+//     descriptions and records), the shard picks the assignor configured
+//     first and orders members by id.
 package group

@@ -2,9 +2,8 @@ package group
 
 // group is a group of any type as the parts of the shard shared by every
 // type see it: committed offsets, ListGroups, DeleteGroups and expiry.
-// classicGroup (JoinGroup/SyncGroup) is the only type so far; KIP-848's
-// consumer groups (ConsumerGroupHeartbeat) implement it too. It is Kafka's
-// Group interface.
+// classicGroup (JoinGroup/SyncGroup) and consumerGroup (KIP-848's
+// ConsumerGroupHeartbeat) implement it. It is Kafka's Group interface.
 type group interface {
 	groupID() string
 	// typeName is the type ListGroups v5 reports: "classic" or "consumer".
