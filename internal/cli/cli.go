@@ -106,6 +106,8 @@ func newRootCommand(extra ...*cobra.Command) *cobra.Command {
 		newConsumerPerfCommand(),
 		newBrokerAPIVersionsCommand(),
 		newConsumerGroupsCommand(),
+		newStorageCommand(),
+		newMetadataQuorumCommand(),
 	}
 	replaced := make(map[string]bool, len(extra))
 	for _, c := range extra {
