@@ -114,6 +114,8 @@ func (h *Handler) waitForCommit(ctx context.Context, r *Request, resp *kmsg.Prod
 				cw.p.Unwatch(w)
 			}
 		}()
+		// The high watermark may have moved before the watches began.
+		waits = h.uncommitted(waits, resp)
 		timer := time.NewTimer(timeout)
 		defer timer.Stop()
 		for len(waits) > 0 {
