@@ -52,7 +52,7 @@ type node struct {
 }
 
 type cluster struct {
-	t       *testing.T
+	t       testing.TB
 	mu      sync.Mutex // serializes metadata changes
 	img     atomic.Pointer[metadata.Image]
 	nodes   map[int32]*node
@@ -67,7 +67,10 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-func startCluster(t *testing.T, ids ...int32) *cluster {
+func startCluster(t *testing.T, ids ...int32) *cluster { return startClusterB(t, ids...) }
+
+// startClusterB starts nodes ids, each with an empty log directory.
+func startClusterB(t testing.TB, ids ...int32) *cluster {
 	c := &cluster{t: t, nodes: map[int32]*node{}, topicID: metadata.NewUUID()}
 	c.img.Store(metadata.NewImage("cluster"))
 	var regs []metadata.Record
@@ -96,7 +99,7 @@ func startCluster(t *testing.T, ids ...int32) *cluster {
 	return c
 }
 
-func splitAddr(t *testing.T, addr string) (string, uint16) {
+func splitAddr(t testing.TB, addr string) (string, uint16) {
 	var host string
 	var port uint16
 	i := len(addr) - 1
@@ -212,11 +215,13 @@ func (c *cluster) createTopic(name string, leader int32, replicas, isr []int32) 
 		metadata.PartitionRecord{TopicID: c.topicID, Partition: 0, Replicas: replicas, ISR: isr, Leader: leader})
 }
 
-func (c *cluster) part(id int32) *partition.Partition {
-	c.t.Helper()
+func (c *cluster) part(id int32) *partition.Partition { return c.partB(c.t, id) }
+
+func (c *cluster) partB(tb testing.TB, id int32) *partition.Partition {
+	tb.Helper()
 	t, ok := c.nodes[id].m.TopicByID(c.topicID)
 	if !ok {
-		c.t.Fatalf("node %d hosts no topic", id)
+		tb.Fatalf("node %d hosts no topic", id)
 	}
 	return t.Partitions[0]
 }
@@ -274,10 +279,10 @@ func logBytes(t *testing.T, p *partition.Partition) []byte {
 // sameLogs waits until every node's log is byte-identical to the leader's.
 func (c *cluster) sameLogs(leader int32, ids ...int32) {
 	c.t.Helper()
-	checkFor(c.t, 20*time.Second, func() error {
-		want := logBytes(c.t, c.part(leader))
+	checkFor(c.t.(*testing.T), 20*time.Second, func() error {
+		want := logBytes(c.t.(*testing.T), c.part(leader))
 		for _, id := range ids {
-			if got := logBytes(c.t, c.part(id)); !bytes.Equal(got, want) {
+			if got := logBytes(c.t.(*testing.T), c.part(id)); !bytes.Equal(got, want) {
 				return fmt.Errorf("node %d's log (%d bytes, end %d) differs from leader %d's (%d bytes, end %d)",
 					id, len(got), c.part(id).LogEndOffset(), leader, len(want), c.part(leader).LogEndOffset())
 			}
