@@ -65,20 +65,13 @@ func (l *lifecycle) register(ctx context.Context) error {
 			}
 		}
 		l.log.Info("registration not accepted yet; retrying", "err", err)
-		if err := pause(ctx, l.retryDelay()); err != nil {
-			return fmt.Errorf("register broker: %w (last error: %v)", err, errOr(err, "none"))
+		if perr := pause(ctx, l.retryDelay()); perr != nil {
+			return fmt.Errorf("register broker: %w (last error: %v)", perr, err)
 		}
 	}
 }
 
 func (l *lifecycle) retryDelay() time.Duration { return min(l.interval, 250*time.Millisecond) }
-
-func errOr(err error, s string) string {
-	if err != nil {
-		return err.Error()
-	}
-	return s
-}
 
 // heartbeat sends one heartbeat and records what the controller said.
 func (l *lifecycle) heartbeat(ctx context.Context) (*kmsg.BrokerHeartbeatResponse, error) {
