@@ -19,7 +19,7 @@ type clientMetrics struct {
 	mu       struct {
 		sync.Mutex
 		requests, bytesOut, bytesIn        int64
-		batches, batchRecords, batchBytes  int64
+		batches, batchBytes, recordsSent   int64
 		uncompressed, maxBatch             int64
 		fetchBatches, fetchRecords, fetchB int64
 	}
@@ -59,10 +59,19 @@ func (m *clientMetrics) OnProduceBatchWritten(_ kgo.BrokerMetadata, _ string, _ 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.mu.batches++
-	m.mu.batchRecords += int64(b.NumRecords)
 	m.mu.batchBytes += int64(b.CompressedBytes)
 	m.mu.uncompressed += int64(b.UncompressedBytes)
 	m.mu.maxBatch = max(m.mu.maxBatch, int64(b.CompressedBytes))
+}
+
+// recordSent counts a record the broker acknowledged. It is counted from
+// the record's promise rather than franz-go's batch hook, which runs after
+// the batch's promises, so a Flush can return before the last batch's hook
+// has counted it.
+func (m *clientMetrics) recordSent() {
+	m.mu.Lock()
+	m.mu.recordsSent++
+	m.mu.Unlock()
 }
 
 func (m *clientMetrics) OnFetchBatchRead(_ kgo.BrokerMetadata, _ string, _ int32, b kgo.FetchBatchMetrics) {
@@ -94,8 +103,8 @@ func (m *clientMetrics) write(w io.Writer, group string) {
 	if group == "producer-metrics" {
 		values["batch-size-avg"] = ratio(m.mu.batchBytes, m.mu.batches)
 		values["batch-size-max"] = float64(m.mu.maxBatch)
-		values["record-send-total"] = float64(m.mu.batchRecords)
-		values["record-send-rate"] = float64(m.mu.batchRecords) / secs
+		values["record-send-total"] = float64(m.mu.recordsSent)
+		values["record-send-rate"] = float64(m.mu.recordsSent) / secs
 		values["compression-rate-avg"] = ratio(m.mu.batchBytes, m.mu.uncompressed)
 	} else {
 		values["records-consumed-total"] = float64(m.mu.fetchRecords)

@@ -171,7 +171,7 @@ func (o *producerPerfOptions) run(ctx context.Context, t *toolEnv) error {
 		return plainErr(t, err.Error())
 	}
 	defer cl.Close()
-	err = o.produce(ctx, t, cl, payloads, txn)
+	err = o.produce(ctx, t, cl, payloads, txn, metrics)
 	if o.printMetrics {
 		metrics.write(t.stdout, "producer-metrics")
 	}
@@ -237,7 +237,7 @@ func (s *payloadSource) next(i int64) []byte {
 }
 
 // produce sends the records, throttled, and prints the statistics.
-func (o *producerPerfOptions) produce(ctx context.Context, t *toolEnv, cl *kgo.Client, payloads *payloadSource, txn bool) error {
+func (o *producerPerfOptions) produce(ctx context.Context, t *toolEnv, cl *kgo.Client, payloads *payloadSource, txn bool, metrics *clientMetrics) error {
 	stats := newPerfStats(o.numRecords, time.Duration(o.reportingIntervalMs)*time.Millisecond, t.stdout)
 	throttle := newThrottler(o.throughput, time.Now())
 	var firstErr error
@@ -263,6 +263,7 @@ func (o *producerPerfOptions) produce(ctx context.Context, t *toolEnv, cl *kgo.C
 				return
 			}
 			stats.record(time.Since(sendStart), len(value), time.Now())
+			metrics.recordSent()
 		})
 		if txn && time.Since(txnStart) >= time.Duration(o.transactionDurationMs)*time.Millisecond {
 			if err := commit(ctx, cl); err != nil {
