@@ -286,10 +286,12 @@ func TestConsumerGroupsDeleteOffsets(t *testing.T) {
 	}
 }
 
-// TestConsumerGroupsDeleteOffsetsRetriesLoading runs against kfake, which
-// answers COORDINATOR_LOAD_IN_PROGRESS on demand: like Kafka's admin client,
-// the tool retries until the coordinator has loaded (franz-go does not retry
-// OffsetDelete itself).
+// TestConsumerGroupsDeleteOffsetsRetriesLoading: like Kafka's admin client,
+// the tool retries OffsetDelete until the coordinator has loaded (franz-go
+// does not retry it itself). It runs against kfake, whose ControlKey answers
+// COORDINATOR_LOAD_IN_PROGRESS on demand: Spool answers it only while a
+// __consumer_offsets shard replays, a window no test can hold open without
+// timing.
 func TestConsumerGroupsDeleteOffsetsRetriesLoading(t *testing.T) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "r"))
 	if err != nil {
@@ -389,5 +391,23 @@ func TestConsoleConsumerGroupCommits(t *testing.T) {
 	r = groups(t, bs, "--describe", "--group", "nc")
 	if r.stdout != "" || r.stderr != "\nConsumer group 'nc' has no active members.\n" {
 		t.Fatalf("without auto commit: %+v", r)
+	}
+
+	// A KIP-848 member commits the same way, and its group is of that type.
+	mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "one", "--group", "kc", "--from-beginning", "--max-messages", "4",
+		"--consumer-property", "group.protocol=consumer")
+	r = groups(t, bs, "--describe", "--group", "kc")
+	want = "\nGROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID\n" +
+		"kc              one             0          4               5               1               -               -               -\n"
+	if r.stdout != want || r.stderr != "\nConsumer group 'kc' has no active members.\n" {
+		t.Fatalf("after console-consumer --group with group.protocol=consumer:\n%s\nstderr %q", r.stdout, r.stderr)
+	}
+	r = groups(t, bs, "--list", "--type")
+	want = "GROUP                     TYPE                \n" +
+		"c                         Classic             \n" +
+		"kc                        Consumer            \n" +
+		"nc                        Classic             \n"
+	if r.stdout != want {
+		t.Fatalf("--list --type:\n%s\nwant:\n%s", r.stdout, want)
 	}
 }

@@ -14,10 +14,7 @@ import (
 )
 
 // The consumer-groups tests run against Spool's broker (newGroupsCluster),
-// except where a KIP-848 group is needed: Spool does not serve
-// ConsumerGroupHeartbeat and ConsumerGroupDescribe yet, so the tests of
-// "consumer" type groups run against kfake. Move them when it does; only the
-// coordinator column (kfake's node 0 against Spool's node 1) differs.
+// classic and KIP-848 ("consumer" type) groups alike.
 
 // newGroupsCluster starts Spool's in-process broker for a consumer-groups
 // test, with group.initial.rebalance.delay.ms=0 (as Kafka's sample
@@ -28,7 +25,7 @@ func newGroupsCluster(t *testing.T, seeds ...topicSeed) string {
 }
 
 // spoolNodeID is the node id of newGroupsCluster's broker (testcluster's
-// node.id); kfake's single broker is node 0.
+// node.id).
 const spoolNodeID = 1
 
 // coordinatorColumn is the COORDINATOR (ID) cell of --state for a group
@@ -223,10 +220,10 @@ func TestConsumerGroupsList(t *testing.T) {
 	}
 }
 
-// TestConsumerGroupsListConsumerProtocol runs against kfake: a KIP-848
-// group beside classic ones, told apart by --type.
+// TestConsumerGroupsListConsumerProtocol: a KIP-848 group beside classic
+// ones, told apart by --type.
 func TestConsumerGroupsListConsumerProtocol(t *testing.T) {
-	bs := newKfakeCluster(t, seed(2, "t"))
+	bs := newGroupsCluster(t, seed(2, "t"))
 	commitOffset(t, bs, "idle", "t:0", 0)
 	member(t, bs, "active", "c1", false, "t")
 	member(t, bs, "next-gen", "c2", true, "t")
@@ -385,10 +382,10 @@ func TestConsumerGroupsDescribeActive(t *testing.T) {
 	}
 }
 
-// TestConsumerGroupsDescribeConsumerProtocol runs against kfake: a KIP-848
-// group in every view, with member and target epochs, beside a classic one.
+// TestConsumerGroupsDescribeConsumerProtocol: a KIP-848 group in every
+// view, with member and target epochs, beside a classic one.
 func TestConsumerGroupsDescribeConsumerProtocol(t *testing.T) {
-	bs := newKfakeCluster(t, seed(2, "t"), seed(1, "u"))
+	bs := newGroupsCluster(t, seed(2, "t"), seed(1, "u"))
 	produceTo(t, bs, "t", 0, now(4)...)
 	member(t, bs, "classic", "client-a", false, "t", "u")
 	member(t, bs, "modern", "client-b", true, "t", "u")
@@ -411,7 +408,7 @@ func TestConsumerGroupsDescribeConsumerProtocol(t *testing.T) {
 
 	// State: the KIP-848 group's server-side assignor and epochs; the
 	// classic group is described through DescribeGroups in the same run.
-	coordinator := coordinatorColumn(bs, 0)
+	coordinator := coordinatorColumn(bs, spoolNodeID)
 	r = groups(t, bs, "--describe", "--all-groups", "--state", "--verbose")
 	want = "\nGROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS\n" +
 		"classic         " + coordinator + " cooperative-sticky   Stable               -               -                         1\n" +

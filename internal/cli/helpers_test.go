@@ -48,10 +48,10 @@ func newSpoolNode(t *testing.T, props map[string]string, seeds ...topicSeed) *te
 }
 
 // newKfakeCluster starts franz-go's fake broker (kfake) instead. It is only
-// for what Spool's broker does not serve yet: KIP-848 ("consumer" type)
-// groups, transactions, client quotas, SCRAM credentials and SASL. Each
-// caller says which of those it needs; move it to newCluster when Spool
-// serves it. Classic groups run against Spool (newGroupsCluster).
+// for what Spool's broker does not serve yet: transactions, client quotas,
+// SCRAM credentials and SASL. Each caller says which of those it needs;
+// move it to newCluster when Spool serves it. Consumer groups, classic and
+// KIP-848, run against Spool (newGroupsCluster).
 func newKfakeCluster(t *testing.T, seeds ...topicSeed) string {
 	t.Helper()
 	opts := []kfake.Opt{kfake.NumBrokers(1)}
