@@ -148,6 +148,7 @@ type Broker struct {
 	GroupConsumerMaxHeartbeatIntervalMs int32    // group.consumer.max.heartbeat.interval.ms
 	GroupConsumerMaxSize                int32    // group.consumer.max.size
 	GroupConsumerAssignors              []string // group.consumer.assignors
+	GroupConsumerMigrationPolicy        string   // group.consumer.migration.policy, lower case
 	OffsetsTopicNumPartitions           int32    // offsets.topic.num.partitions
 	OffsetsTopicReplicationFactor       int16    // offsets.topic.replication.factor
 	OffsetsTopicSegmentBytes            int32    // offsets.topic.segment.bytes

@@ -206,6 +206,7 @@ func (b *Broker) fillGroup(v values) {
 	b.GroupConsumerMaxHeartbeatIntervalMs = v.int32("group.consumer.max.heartbeat.interval.ms")
 	b.GroupConsumerMaxSize = v.int32("group.consumer.max.size")
 	b.GroupConsumerAssignors = v.list("group.consumer.assignors")
+	b.GroupConsumerMigrationPolicy = strings.ToLower(v.str("group.consumer.migration.policy"))
 	b.OffsetsTopicNumPartitions = v.int32("offsets.topic.num.partitions")
 	b.OffsetsTopicReplicationFactor = v.int16("offsets.topic.replication.factor")
 	b.OffsetsTopicSegmentBytes = v.int32("offsets.topic.segment.bytes")

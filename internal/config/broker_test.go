@@ -86,6 +86,7 @@ func TestDefaultsAreKafkas(t *testing.T) {
 		{"group.min.session.timeout.ms", b.GroupMinSessionTimeoutMs, int32(6000)},
 		{"group.max.session.timeout.ms", b.GroupMaxSessionTimeoutMs, int32(1800000)},
 		{"group.coordinator.rebalance.protocols", b.GroupRebalanceProtocols, []string{"classic", "consumer"}},
+		{"group.consumer.migration.policy", b.GroupConsumerMigrationPolicy, "bidirectional"},
 		{"transaction.max.timeout.ms", b.TransactionMaxTimeoutMs, int32(900000)},
 		{"transactional.id.expiration.ms", b.TransactionalIDExpirationMs, int32(604800000)},
 		{"producer.id.expiration.ms", b.ProducerIDExpirationMs, int32(86400000)},
@@ -274,6 +275,7 @@ func TestBadValues(t *testing.T) {
 		{"spool.metrics.address", "9644", `Invalid value 9644 for configuration spool.metrics.address: not a host:port address`},
 		{"log.roll.ms", "0", `Invalid value 0 for configuration log.roll.ms: Value must be at least 1`},
 		{"log.retention.hours", "x", `Invalid value x for configuration log.retention.hours: Not a number of type INT`},
+		{"group.consumer.migration.policy", "both", `Invalid value both for configuration group.consumer.migration.policy: String must be one of (case insensitive): bidirectional, upgrade, downgrade, disabled`},
 	}
 	for _, tt := range tests {
 		_, _, err := Parse(map[string]string{tt.key: tt.value})
@@ -404,5 +406,12 @@ func TestResolveBrokerLayers(t *testing.T) {
 	}
 	if _, err := ResolveBroker(Layers{DynamicBroker: map[string]string{"num.io.threads": "zero"}}); err == nil {
 		t.Error("a bad dynamic value must fail")
+	}
+}
+
+func TestMigrationPolicyIgnoresCase(t *testing.T) {
+	b := mustParse(t, map[string]string{"group.consumer.migration.policy": "UpGrade"})
+	if b.GroupConsumerMigrationPolicy != "upgrade" {
+		t.Errorf("group.consumer.migration.policy = %q, want upgrade", b.GroupConsumerMigrationPolicy)
 	}
 }

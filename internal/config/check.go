@@ -72,6 +72,20 @@ func oneOf(valid ...string) check {
 	}
 }
 
+// oneOfFold accepts one of the given strings in any case, as Kafka's
+// CaseInsensitiveValidString.
+func oneOfFold(valid ...string) check {
+	return func(v any) string {
+		s, _ := v.(string)
+		for _, ok := range valid {
+			if strings.EqualFold(s, ok) {
+				return ""
+			}
+		}
+		return "String must be one of (case insensitive): " + strings.Join(valid, ", ")
+	}
+}
+
 // listOf accepts lists whose every element is one of the given strings.
 func listOf(valid ...string) check {
 	one := oneOf(valid...)

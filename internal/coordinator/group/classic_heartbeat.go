@@ -16,6 +16,9 @@ func (s *Shard) classicHeartbeat(req *kmsg.HeartbeatRequest) int16 {
 	if req.Group == "" {
 		return codeInvalidGroupID
 	}
+	if c, ok := s.groups[req.Group].(*consumerGroup); ok {
+		return s.classicHeartbeatConsumer(c, req)
+	}
 	g, ok := s.groups[req.Group].(*classicGroup)
 	switch {
 	case !ok:

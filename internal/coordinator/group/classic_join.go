@@ -59,9 +59,8 @@ func (s *Shard) classicGroupForJoin(j joinRequest) (g *classicGroup, created, ok
 	case nil:
 	case *consumerGroup:
 		if !existing.isEmpty() {
-			// Kafka takes classic members into a consumer group; Spool
-			// does not yet (doc.go, Differences from Kafka).
-			s.joinError(j, "", codeInconsistentGroupProto)
+			// The member joins the consumer group as a classic member.
+			s.classicJoinConsumer(existing, j)
 			return nil, false, false
 		}
 		// An empty consumer group gives way to a classic one, as in

@@ -12,9 +12,12 @@ func (s *Shard) leaveGroup(r coordinator.Request, req *kmsg.LeaveGroupRequest) {
 	if req.Version < 3 {
 		leaving = []kmsg.LeaveGroupRequestMember{{MemberID: req.MemberID}}
 	}
+	c, isConsumer := s.groups[req.Group].(*consumerGroup)
 	switch g, ok := s.groups[req.Group].(*classicGroup); {
 	case req.Group == "":
 		resp.ErrorCode = codeInvalidGroupID
+	case isConsumer:
+		resp.Members = s.classicLeaveConsumer(c, leaving)
 	case !ok:
 		for _, l := range leaving {
 			resp.Members = append(resp.Members, leftMember(l, codeUnknownMemberID))

@@ -22,6 +22,12 @@ func (s *Shard) syncGroup(r coordinator.Request, req *kmsg.SyncGroupRequest) {
 		fail(codeInconsistentGroupProto) // mandatory from v5
 		return
 	}
+	if c, ok := s.groups[req.Group].(*consumerGroup); ok && !c.isEmpty() {
+		resp := s.classicSyncConsumer(c, req)
+		resp.Version = req.Version
+		s.reply(r.ID, resp)
+		return
+	}
 	g, ok := s.groups[req.Group].(*classicGroup)
 	if !ok || g.is(stateEmpty) {
 		fail(codeUnknownMemberID)

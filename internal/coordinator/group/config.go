@@ -28,6 +28,13 @@ type Config struct {
 	GroupConsumerMaxHeartbeatIntervalMs int32    // group.consumer.max.heartbeat.interval.ms (15000)
 	GroupConsumerMaxSize                int32    // group.consumer.max.size (MaxInt32)
 	GroupConsumerAssignors              []string // group.consumer.assignors ("uniform,range")
+	// GroupConsumerMigrationPolicy is group.consumer.migration.policy
+	// ("bidirectional"): whether a classic group with members becomes a
+	// consumer group when a ConsumerGroupHeartbeat joins it (upgrade,
+	// bidirectional), and a consumer group whose last consumer-protocol
+	// member leaves goes back to classic (downgrade, bidirectional);
+	// "disabled" allows neither.
+	GroupConsumerMigrationPolicy string
 
 	OffsetsRetentionMinutes         int32 // offsets.retention.minutes (10080)
 	OffsetsRetentionCheckIntervalMs int64 // offsets.retention.check.interval.ms (600000)
@@ -55,6 +62,7 @@ func DefaultConfig() Config {
 		GroupConsumerMaxHeartbeatIntervalMs: 15000,
 		GroupConsumerMaxSize:                math.MaxInt32,
 		GroupConsumerAssignors:              []string{"uniform", "range"},
+		GroupConsumerMigrationPolicy:        "bidirectional",
 		OffsetsRetentionMinutes:             7 * 24 * 60,
 		OffsetsRetentionCheckIntervalMs:     600000,
 		OffsetMetadataMaxBytes:              4096,
@@ -77,6 +85,7 @@ func FromBroker(b *config.Broker) Config {
 		GroupConsumerMaxHeartbeatIntervalMs: b.GroupConsumerMaxHeartbeatIntervalMs,
 		GroupConsumerMaxSize:                b.GroupConsumerMaxSize,
 		GroupConsumerAssignors:              slices.Clone(b.GroupConsumerAssignors),
+		GroupConsumerMigrationPolicy:        b.GroupConsumerMigrationPolicy,
 		OffsetsRetentionMinutes:             b.OffsetsRetentionMinutes,
 		OffsetsRetentionCheckIntervalMs:     b.OffsetsRetentionCheckIntervalMs,
 		OffsetMetadataMaxBytes:              b.OffsetMetadataMaxBytes,
@@ -113,10 +122,26 @@ func (c Config) Validate() error {
 	if _, err := assignor.NewRegistry(c.GroupConsumerAssignors); err != nil {
 		errs = append(errs, err)
 	}
+	switch c.GroupConsumerMigrationPolicy {
+	case "bidirectional", "upgrade", "downgrade", "disabled":
+	default:
+		errs = append(errs, fmt.Errorf("group.consumer.migration.policy: unknown policy %q", c.GroupConsumerMigrationPolicy))
+	}
 	check(c.OffsetsRetentionMinutes >= 1, "offsets.retention.minutes must be at least 1")
 	check(c.OffsetsRetentionCheckIntervalMs >= 1, "offsets.retention.check.interval.ms must be at least 1")
 	check(c.OffsetMetadataMaxBytes >= 0, "offset.metadata.max.bytes must not be negative")
 	return errors.Join(errs...)
+}
+
+// upgradeEnabled: a classic group with members may become a consumer group.
+func (c Config) upgradeEnabled() bool {
+	return c.GroupConsumerMigrationPolicy == "bidirectional" || c.GroupConsumerMigrationPolicy == "upgrade"
+}
+
+// downgradeEnabled: a consumer group left with classic members only may
+// become a classic group.
+func (c Config) downgradeEnabled() bool {
+	return c.GroupConsumerMigrationPolicy == "bidirectional" || c.GroupConsumerMigrationPolicy == "downgrade"
 }
 
 func (c Config) offsetsRetentionMs() int64 { return int64(c.OffsetsRetentionMinutes) * 60 * 1000 }

@@ -33,6 +33,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.GroupRebalanceProtocols = []string{"classic", "share"} }, "unknown protocol"},
 		{func(c *Config) { c.GroupConsumerSessionTimeoutMs = 70000 }, "group.consumer.session.timeout.ms"},
 		{func(c *Config) { c.GroupConsumerHeartbeatIntervalMs = 4000 }, "group.consumer.heartbeat.interval.ms"},
+		{func(c *Config) { c.GroupConsumerMigrationPolicy = "both" }, "group.consumer.migration.policy"},
 		{func(c *Config) { c.OffsetsRetentionMinutes = 0 }, "offsets.retention.minutes"},
 		{func(c *Config) { c.OffsetsRetentionCheckIntervalMs = 0 }, "offsets.retention.check.interval.ms"},
 	} {

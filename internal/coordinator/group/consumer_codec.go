@@ -44,6 +44,12 @@ func (w *recWriter) compactNullableStr(s *string) {
 	w.compactStr(*s)
 }
 
+// compactBytes is flexible bytes: uvarint length+1, then the bytes.
+func (w *recWriter) compactBytes(b []byte) {
+	w.uvarint(uint64(len(b)) + 1)
+	w.b = append(w.b, b...)
+}
+
 func (w *recWriter) compactArrayLen(n int) { w.uvarint(uint64(n) + 1) }
 
 // noTags closes a struct with an empty tagged-field section.
@@ -132,6 +138,15 @@ func (r *recReader) compactNullableStr() *string {
 	}
 	s := string(r.take(int(n - 1)))
 	return &s
+}
+
+// compactBytes reads flexible bytes (null reads as empty), copied.
+func (r *recReader) compactBytes() []byte {
+	n := r.uvarint()
+	if n == 0 || r.err != nil {
+		return []byte{}
+	}
+	return append([]byte{}, r.take(int(n-1))...)
 }
 
 func (r *recReader) compactStr() string { return deref(r.compactNullableStr()) }

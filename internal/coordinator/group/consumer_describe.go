@@ -11,9 +11,12 @@ import (
 	"github.com/spoolhq/spool/internal/metadata"
 )
 
-// memberTypeConsumer is ConsumerGroupDescribe v1's MemberType of a member
-// of the consumer protocol (0 is a classic member).
-const memberTypeConsumer = 1
+// ConsumerGroupDescribe v1's MemberType (KIP-1099): which protocol the
+// member speaks.
+const (
+	memberTypeClassic  = 0
+	memberTypeConsumer = 1
+)
 
 func (s *Shard) consumerGroupDescribe(r coordinator.Request, req *kmsg.ConsumerGroupDescribeRequest) {
 	resp := req.ResponseKind().(*kmsg.ConsumerGroupDescribeResponse)
@@ -51,6 +54,9 @@ func (s *Shard) describeConsumerGroup(id string, version int16) kmsg.ConsumerGro
 		dm.TargetAssignment = s.describedAssignment(g.target[m.id])
 		if version >= 1 {
 			dm.MemberType = memberTypeConsumer
+			if m.classic != nil {
+				dm.MemberType = memberTypeClassic
+			}
 		}
 		d.Members = append(d.Members, dm)
 	}

@@ -60,6 +60,9 @@ type consumerMember struct {
 	regex              string   // subscribed topic regex; "" for none
 	rebalanceTimeoutMs int32
 	serverAssignor     *string
+	// classic is set for a member of the classic protocol (JoinGroup,
+	// SyncGroup), nil for a member of the consumer protocol.
+	classic *classicMetadata
 
 	epoch         int32
 	previousEpoch int32
@@ -76,6 +79,10 @@ func (m *consumerMember) clone() *consumerMember {
 	c := *m
 	c.topics = slices.Clone(m.topics)
 	c.assigned, c.revoking = m.assigned.Clone(), m.revoking.Clone()
+	if m.classic != nil {
+		cm := *m.classic
+		c.classic = &cm
+	}
 	return &c
 }
 
@@ -83,7 +90,8 @@ func (m *consumerMember) clone() *consumerMember {
 func (m *consumerMember) sameSubscription(o *consumerMember) bool {
 	return m.id == o.id && eqPtr(m.instanceID, o.instanceID) && eqPtr(m.rackID, o.rackID) &&
 		m.clientID == o.clientID && m.clientHost == o.clientHost && slices.Equal(m.topics, o.topics) &&
-		m.regex == o.regex && m.rebalanceTimeoutMs == o.rebalanceTimeoutMs && eqPtr(m.serverAssignor, o.serverAssignor)
+		m.regex == o.regex && m.rebalanceTimeoutMs == o.rebalanceTimeoutMs && eqPtr(m.serverAssignor, o.serverAssignor) &&
+		m.classic.equal(o.classic)
 }
 
 // sameAssignment: the fields of the member's current-assignment record

@@ -95,21 +95,22 @@ func validateHeartbeat(req *kmsg.ConsumerGroupHeartbeatRequest, reg *assignor.Re
 // heartbeat is one ConsumerGroupHeartbeat being decided: the group as it
 // is, and the records that will change it.
 type heartbeat struct {
-	s    *Shard
-	g    *consumerGroup
-	req  *kmsg.ConsumerGroupHeartbeatRequest
-	recs []coordinator.Record
+	s   *Shard
+	g   *consumerGroup
+	req *kmsg.ConsumerGroupHeartbeatRequest // nil for a classic member's JoinGroup
+	// owned are the partitions the member reports it owns (nil: not
+	// reported): the request's, or those of a classic member's
+	// subscription.
+	owned []kmsg.ConsumerGroupHeartbeatRequestTopic
+	recs  []coordinator.Record
 }
 
 func (h *heartbeat) write(rec coordinator.Record) { h.recs = append(h.recs, rec) }
 
-// consumerHeartbeat joins or heartbeats: (1) the member is created or
-// updated, and the group epoch bumped if its subscription (or the topics
-// it covers) changed; (2) a new target assignment is computed if the group
-// epoch passed the assignment epoch; (3) the member is reconciled towards
-// its target.
+// consumerHeartbeat joins or heartbeats: the member is created or
+// updated from the request, then advanced (see advance).
 func (s *Shard) consumerHeartbeat(r coordinator.Request, req *kmsg.ConsumerGroupHeartbeatRequest, resp *kmsg.ConsumerGroupHeartbeatResponse) ([]coordinator.Record, *kafkaError) {
-	h := &heartbeat{s: s, req: req}
+	h := &heartbeat{s: s, req: req, owned: req.Topics}
 	joining := req.MemberEpoch == joinEpoch
 	g, err := h.group(joining)
 	if err != nil {
@@ -128,9 +129,35 @@ func (s *Shard) consumerHeartbeat(r coordinator.Request, req *kmsg.ConsumerGroup
 		return nil, err
 	}
 
-	// 1. The member's subscription.
 	updated := old.clone()
 	h.applyRequest(updated, r)
+	reconciled, err := h.advance(old, updated, replaced)
+	if err != nil {
+		return nil, err
+	}
+	s.setConsumerSession(g.id, memberID)
+
+	resp.MemberID, resp.MemberEpoch = &reconciled.id, reconciled.epoch
+	resp.HeartbeatIntervalMillis = s.cfg.GroupConsumerHeartbeatIntervalMs
+	// The assignment goes back when the member joins, sends a full
+	// request (after an error, say), or its partitions changed.
+	full := req.RebalanceTimeoutMillis != -1 && (req.SubscribedTopicNames != nil || req.SubscribedTopicRegex != nil) && req.Topics != nil
+	if joining || full || !old.assigned.Equal(reconciled.assigned) {
+		resp.Assignment = heartbeatAssignment(reconciled.assigned)
+	}
+	return h.recs, nil
+}
+
+// advance takes a member from old to updated (its new subscription) and
+// on towards its target, as Kafka's heartbeat does in three steps: (1) the
+// member's record is written if it changed, and the group epoch bumped if
+// its subscription (or the topics it covers) changed; (2) a new target
+// assignment is computed if the group epoch passed the assignment epoch;
+// (3) the member is reconciled towards its target. replaced names a static
+// member updated takes the place of.
+func (h *heartbeat) advance(old, updated *consumerMember, replaced string) (*consumerMember, *kafkaError) {
+	g := h.g
+	// 1. The member's subscription.
 	namesChanged := false
 	if !updated.sameSubscription(old) {
 		h.write(memberRecord(g.id, updated))
@@ -161,17 +188,7 @@ func (s *Shard) consumerHeartbeat(r coordinator.Request, req *kmsg.ConsumerGroup
 	if err != nil {
 		return nil, err
 	}
-	s.setConsumerSession(g.id, memberID)
-
-	resp.MemberID, resp.MemberEpoch = &reconciled.id, reconciled.epoch
-	resp.HeartbeatIntervalMillis = s.cfg.GroupConsumerHeartbeatIntervalMs
-	// The assignment goes back when the member joins, sends a full
-	// request (after an error, say), or its partitions changed.
-	full := req.RebalanceTimeoutMillis != -1 && (req.SubscribedTopicNames != nil || req.SubscribedTopicRegex != nil) && req.Topics != nil
-	if joining || full || !old.assigned.Equal(reconciled.assigned) {
-		resp.Assignment = heartbeatAssignment(reconciled.assigned)
-	}
-	return h.recs, nil
+	return reconciled, nil
 }
 
 // group finds the consumer group, or makes one for a joining member: a new
@@ -194,10 +211,8 @@ func (h *heartbeat) group(joining bool) (*consumerGroup, *kafkaError) {
 			h.write(groupTombstone(id))
 			return newConsumerGroup(id), nil
 		}
-		if joining {
-			// Kafka converts a classic group of consumers with members
-			// (group.consumer.migration.policy); Spool does not yet.
-			return nil, errorf(codeGroupIDNotFound, "Cannot upgrade classic group %s to consumer group because the group has members using the classic protocol, which Spool does not support in consumer groups yet.", id)
+		if joining && h.s.canUpgrade(g) {
+			return h.upgrade(g)
 		}
 	}
 	return nil, errorf(codeGroupIDNotFound, "Group %s is not a consumer group.", id)
@@ -236,7 +251,9 @@ func (h *heartbeat) member(memberID string) (m *consumerMember, replaced string,
 		}
 		return m, "", nil
 	}
-	if existing.epoch != staticLeaveEpoch {
+	if existing.classic == nil && existing.epoch != staticLeaveEpoch {
+		// A classic member's instance id is taken over at once: that is
+		// how a static member moves to the consumer protocol.
 		return nil, "", errorf(codeUnreleasedInstanceID, "Static member %s with instance id %s cannot join the group because the instance id is owned by %s member.", memberID, instance, existing.id)
 	}
 	m = existing.clone()
@@ -305,6 +322,7 @@ func (h *heartbeat) applyRequest(m *consumerMember, r coordinator.Request) {
 		m.regex = *req.SubscribedTopicRegex
 	}
 	m.clientID, m.clientHost = r.ClientID, r.ClientHost
+	m.classic = nil // it speaks the consumer protocol now
 }
 
 // writeRemoveMember writes the tombstones of a member's records.

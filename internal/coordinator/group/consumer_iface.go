@@ -12,7 +12,8 @@ func (g *consumerGroup) markDead(int64)           { g.dead = true }
 
 // validateOffsetCommit: a non-member (epoch -1) may commit only to an
 // empty group; a member must give its current epoch, with OffsetCommit v9+
-// (the first version that knows member epochs).
+// (the first version that knows member epochs) unless it is a classic
+// member, whose generation is its epoch.
 func (g *consumerGroup) validateOffsetCommit(memberID string, _ *string, epoch int32, version int16) int16 {
 	if g.dead {
 		return codeCoordinatorNotAvailable
@@ -24,6 +25,11 @@ func (g *consumerGroup) validateOffsetCommit(memberID string, _ *string, epoch i
 	switch {
 	case m == nil:
 		return codeUnknownMemberID
+	case m.classic != nil && epoch != m.epoch:
+		// A classic member commits with its generation, from any version.
+		return codeIllegalGeneration
+	case m.classic != nil:
+		return 0
 	case version < 9:
 		return codeUnsupportedVersion
 	case epoch != m.epoch:
@@ -46,6 +52,8 @@ func (g *consumerGroup) validateOffsetFetch(memberID *string, epoch int32) int16
 	switch {
 	case m == nil:
 		return codeUnknownMemberID
+	case epoch != m.epoch && m.classic != nil:
+		return codeIllegalGeneration
 	case epoch != m.epoch:
 		return codeStaleMemberEpoch
 	}

@@ -55,11 +55,17 @@ func (s *Shard) existingConsumerGroup(id string) (*consumerGroup, *kafkaError) {
 	return c, nil
 }
 
-// fenceConsumerMember removes a member (it left, its session expired, or
-// it did not revoke in time): its records are deleted, with its regex if
-// it was the last to use it, and the group epoch moves so that the next
-// heartbeat computes a target without it.
+// fenceConsumerMember removes a member (it left, its session expired, it
+// did not revoke in time, or, a classic member, did not rejoin or sync in
+// time): its records are deleted, with its regex if it was the last to use
+// it, and the group epoch moves so that the next heartbeat computes a
+// target without it. If only classic members are left, the group goes
+// back to being a classic group instead (downgrade).
 func (s *Shard) fenceConsumerMember(g *consumerGroup, m *consumerMember) []coordinator.Record {
+	if s.canDowngrade(g, m.id) {
+		recs, _ := s.downgrade(g, m.id, nil)
+		return recs
+	}
 	h := &heartbeat{s: s, g: g}
 	h.writeRemoveMember(m.id)
 	regexes := g.regexes
@@ -86,7 +92,27 @@ func consumerRebalanceKey(group, member string) timerKey {
 // setConsumerSession (re)starts a member's session: it is fenced if it
 // does not heartbeat within group.consumer.session.timeout.ms.
 func (s *Shard) setConsumerSession(group, member string) {
-	s.timers.set(timer{key: consumerSessionKey(group, member), at: s.now + int64(s.cfg.GroupConsumerSessionTimeoutMs)})
+	s.setSession(group, member, s.cfg.GroupConsumerSessionTimeoutMs)
+}
+
+// setSession (re)starts a member's session with a timeout of its own: a
+// classic member's is the one it joined with.
+func (s *Shard) setSession(group, member string, timeoutMs int32) {
+	s.timers.set(timer{key: consumerSessionKey(group, member), at: s.now + int64(timeoutMs)})
+}
+
+func consumerJoinKey(group, member string) timerKey {
+	return timerKey{kind: timerConsumerJoin, group: group, member: member}
+}
+
+func consumerSyncKey(group, member string) timerKey {
+	return timerKey{kind: timerConsumerSync, group: group, member: member}
+}
+
+// setClassicJoinTimeout gives a classic member asked to rejoin its
+// rebalance timeout to do so, unless it already has one running.
+func (s *Shard) setClassicJoinTimeout(group string, m *consumerMember) {
+	s.timers.setIfAbsent(timer{key: consumerJoinKey(group, m.id), at: s.now + int64(m.rebalanceTimeoutMs)})
 }
 
 // setConsumerRebalance gives a member that must revoke partitions its
@@ -98,10 +124,13 @@ func (s *Shard) setConsumerRebalance(group, member string, epoch, timeoutMs int3
 func (s *Shard) cancelConsumerTimers(group, member string) {
 	s.timers.cancel(consumerSessionKey(group, member))
 	s.timers.cancel(consumerRebalanceKey(group, member))
+	s.timers.cancel(consumerJoinKey(group, member))
+	s.timers.cancel(consumerSyncKey(group, member))
 }
 
-// onConsumerTimer fences the member whose session ran out, or who is still
-// at the epoch it had to leave by revoking partitions.
+// onConsumerTimer fences the member whose session ran out, who is still
+// at the epoch it had to leave by revoking partitions, or (a classic
+// member) who did not rejoin or sync in time.
 func (s *Shard) onConsumerTimer(t timer) {
 	g, ok := s.groups[t.key.group].(*consumerGroup)
 	if !ok || g.dead {
@@ -119,6 +148,12 @@ func (s *Shard) onConsumerTimer(t timer) {
 // loads a partition.
 func (s *Shard) startConsumer(g *consumerGroup) {
 	for _, m := range g.members {
+		if m.classic != nil {
+			// Classic members have their own session timeout and no
+			// rebalance timeout: they are asked to rejoin instead.
+			s.setSession(g.id, m.id, m.classic.sessionTimeoutMs)
+			continue
+		}
 		s.setConsumerSession(g.id, m.id)
 		if m.state == memberUnrevokedPartitions {
 			s.setConsumerRebalance(g.id, m.id, m.epoch, m.rebalanceTimeoutMs)

@@ -23,7 +23,7 @@ func (h *heartbeat) reconcile(m *consumerMember, targetEpoch int32, target assig
 		return m, nil
 	}
 	rc := reconciler{
-		m: m, targetEpoch: targetEpoch, target: target, owned: h.req.Topics,
+		m: m, targetEpoch: targetEpoch, target: target, owned: h.owned,
 		subscribed: map[assignor.TopicID]bool{}, ownerEpoch: h.g.ownerEpoch,
 	}
 	for _, id := range h.s.memberTopicIDs(m, regexes) {
@@ -37,9 +37,12 @@ func (h *heartbeat) reconcile(m *consumerMember, targetEpoch int32, target assig
 		return m, nil
 	}
 	h.write(currentRecord(h.g.id, next))
-	if next.state == memberUnrevokedPartitions {
+	switch {
+	case next.classic != nil:
+		// A classic member has join and sync timeouts instead.
+	case next.state == memberUnrevokedPartitions:
 		h.s.setConsumerRebalance(h.g.id, next.id, next.epoch, next.rebalanceTimeoutMs)
-	} else {
+	default:
 		h.s.timers.cancel(consumerRebalanceKey(h.g.id, next.id))
 	}
 	return next, nil

@@ -116,9 +116,8 @@ func decodeGroupEpoch(value []byte) (epoch int32, hash int64, err error) {
 }
 
 // memberRecord: ConsumerGroupMemberMetadataValue, a member's
-// subscription. ClassicMemberMetadata (tag 0) is only for members of the
-// classic protocol, which this coordinator does not keep in consumer
-// groups.
+// subscription; ClassicMemberMetadata (tag 0) for a member of the classic
+// protocol.
 func memberRecord(group string, m *consumerMember) coordinator.Record {
 	w := valueWriter()
 	w.compactNullableStr(m.instanceID)
@@ -132,7 +131,15 @@ func memberRecord(group string, m *consumerMember) coordinator.Record {
 	w.compactStr(m.regex)
 	w.i32(m.rebalanceTimeoutMs)
 	w.compactNullableStr(m.serverAssignor)
-	w.noTags()
+	if m.classic == nil {
+		w.noTags()
+	} else {
+		body := m.classic.bytes()
+		w.uvarint(1)
+		w.uvarint(0)
+		w.uvarint(uint64(len(body)))
+		w.b = append(w.b, body...)
+	}
 	return consumerRecord(consumerKey{version: consumerMemberKeyVersion, group: group, sub: m.id}, w.b)
 }
 
@@ -154,7 +161,12 @@ func decodeMember(value []byte, m *consumerMember) (*consumerMember, error) {
 	m.regex = r.compactStr()
 	m.rebalanceTimeoutMs = r.i32()
 	m.serverAssignor = r.compactNullableStr()
-	r.tags(nil)
+	m.classic = nil
+	r.tags(func(tag uint64, data []byte) {
+		if tag == 0 && r.err == nil {
+			m.classic, r.err = decodeClassicMetadata(data)
+		}
+	})
 	return m, r.done("ConsumerGroupMemberMetadataValue")
 }
 

@@ -94,6 +94,7 @@ func withSubscription(old, m *consumerMember) *consumerMember {
 	n := old.clone()
 	n.instanceID, n.rackID, n.clientID, n.clientHost = m.instanceID, m.rackID, m.clientID, m.clientHost
 	n.topics, n.regex, n.rebalanceTimeoutMs, n.serverAssignor = m.topics, m.regex, m.rebalanceTimeoutMs, m.serverAssignor
+	n.classic = m.classic
 	return n
 }
 

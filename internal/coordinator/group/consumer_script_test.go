@@ -262,7 +262,15 @@ func fmtSubscription(m *consumerMember) string {
 	if m.serverAssignor != nil {
 		s += " assignor=" + *m.serverAssignor
 	}
-	return s + fmt.Sprintf(" rt=%d", m.rebalanceTimeoutMs)
+	s += fmt.Sprintf(" rt=%d", m.rebalanceTimeoutMs)
+	if m.classic != nil {
+		var names []string
+		for _, p := range m.classic.protocols {
+			names = append(names, p.name)
+		}
+		s += fmt.Sprintf(" classic(st=%d %s)", m.classic.sessionTimeoutMs, strings.Join(names, "+"))
+	}
+	return s
 }
 
 func fmtCurrent(h *harness, m *consumerMember) string {
@@ -348,7 +356,11 @@ func fmtConsumerState(h *harness, id string) string {
 	}
 	s := fmt.Sprintf("%s epoch=%d target=%d", g.stateName(), g.epoch, g.targetEpoch)
 	for _, m := range g.sortedMembers() {
-		s += fmt.Sprintf(" | %s %s target=%s", m.id, fmtCurrent(h, m), fmtParts(h, g.target[m.id]))
+		kind := ""
+		if m.classic != nil {
+			kind = " (classic)"
+		}
+		s += fmt.Sprintf(" | %s%s %s target=%s", m.id, kind, fmtCurrent(h, m), fmtParts(h, g.target[m.id]))
 	}
 	if len(g.regexes) > 0 {
 		var rs []string

@@ -101,7 +101,27 @@ func fmtID(id string, instance *string) string {
 }
 
 func fmtMember(id string, instance *string, assignment []byte) string {
-	return fmtID(id, instance) + ":" + string(assignment)
+	return fmtID(id, instance) + ":" + fmtAssignment(assignment)
+}
+
+// fmtAssignment prints a member's assignment: a ConsumerProtocolAssignment
+// as [t-0+t-1] (the scripts' other assignments are plain text, which
+// never starts with a zero byte).
+func fmtAssignment(b []byte) string {
+	if len(b) == 0 || b[0] != 0 {
+		return string(b)
+	}
+	var a kmsg.ConsumerMemberAssignment
+	if err := a.ReadFrom(b); err != nil {
+		return fmt.Sprintf("%q", b)
+	}
+	var out []string
+	for _, t := range a.Topics {
+		for _, p := range t.Partitions {
+			out = append(out, fmt.Sprintf("%s-%d", t.Topic, p))
+		}
+	}
+	return fmt.Sprintf("v%d[%s]", a.Version, strings.Join(out, "+"))
 }
 
 func fmtOffset(offset int64, epoch int32, metadata string) string {
@@ -122,7 +142,7 @@ func fmtResponse(r kmsg.Response) string {
 	case *kmsg.SyncGroupResponse:
 		s := "sync " + codeName(r.ErrorCode)
 		if r.ErrorCode == 0 {
-			s += " proto=" + deref(r.Protocol) + " assign=" + string(r.MemberAssignment)
+			s += " proto=" + deref(r.Protocol) + " assign=" + fmtAssignment(r.MemberAssignment)
 		}
 		return s
 	case *kmsg.HeartbeatResponse:
@@ -305,7 +325,8 @@ func fmtState(s *Shard, id string) string {
 	return out
 }
 
-var timerNames = [...]string{"heartbeat", "join", "sync", "cleanup", "session", "rebalance"}
+// timerNames name the timer kinds in `timers` output.
+var timerNames = [...]string{"heartbeat", "join", "sync", "cleanup", "session", "rebalance", "cgjoin", "cgsync"}
 
 // fmtTimers lists the pending timers in firing order, relative to now.
 func fmtTimers(h *harness) string {

@@ -26,8 +26,11 @@ import (
 // Requests (v: API version, default the newest served):
 //
 //	join g= c=client [m=member] [i=instance] [v=9] [st=session ms] [rt=rebalance ms]
-//	     [type=consumer] [protos=range+roundrobin] [topics=t+u] [host=/10.0.0.1]
-//	sync g= m= gen= [i=] [v=5] [ptype=consumer|-] [proto=range|-] [assign=m:x,m2:y]
+//	     [type=consumer] [protos=range+roundrobin] [topics=t+u] [owned=t-0+u-1]
+//	     [sv=subscription version] [host=/10.0.0.1]
+//	                 owned (or sv) makes a v1+ ConsumerProtocolSubscription
+//	sync g= m= gen= [i=] [v=5] [ptype=consumer|-] [proto=range|-] [assign=m:x,m2:@t-0+t-1]
+//	                 @ makes a ConsumerProtocolAssignment, printed v0[t-0+t-1]
 //	hb g= m= gen= [i=] [v=4]
 //	leave g= [m=member (v0-2)] [ms=member,member/instance,/instance (v3+)] [v=5]
 //	commit g= [gen=-1] [m=] [i=] [v=9] [ret=ms] offsets=t-0=5@epoch~metadata,t-1=6
@@ -125,6 +128,10 @@ func (sc *script) config(a args) error {
 		"offset.metadata.max.bytes":         &sc.h.cfg.OffsetMetadataMaxBytes,
 	}
 	for k := range a.values {
+		if k == "group.consumer.migration.policy" {
+			sc.h.cfg.GroupConsumerMigrationPolicy = a.str(k, "")
+			continue
+		}
 		if k == "group.consumer.assignors" {
 			sc.h.cfg.GroupConsumerAssignors = a.list(k)
 			continue
@@ -196,6 +203,9 @@ func joinRequestOf(a args) *kmsg.JoinGroupRequest {
 	req.RebalanceTimeoutMillis = int32(a.int("rt", 30000))
 	req.ProtocolType = a.str("type", "consumer")
 	meta := subscription(strings.Split(a.str("topics", "t"), "+"))
+	if owned, ok := a.get("owned"); ok || a.has("sv") {
+		meta = subscriptionOwning(strings.Split(a.str("topics", "t"), "+"), owned, int16(a.int("sv", 1)))
+	}
 	if raw, ok := a.get("meta"); ok {
 		meta = []byte(raw)
 	}
@@ -214,6 +224,53 @@ func subscription(topics []string) []byte {
 	return m.AppendTo(nil)
 }
 
+// subscriptionOwning is a ConsumerProtocolSubscription of a version that
+// lists owned partitions (t-0+t-1).
+func subscriptionOwning(topics []string, owned string, version int16) []byte {
+	m := kmsg.NewConsumerMemberMetadata()
+	m.Version, m.Topics = version, topics
+	for _, spec := range strings.Split(owned, "+") {
+		if spec == "" {
+			continue
+		}
+		topic, p, err := splitTP(spec)
+		if err != nil {
+			panic(err)
+		}
+		if n := len(m.OwnedPartitions); n > 0 && m.OwnedPartitions[n-1].Topic == topic {
+			m.OwnedPartitions[n-1].Partitions = append(m.OwnedPartitions[n-1].Partitions, p)
+			continue
+		}
+		m.OwnedPartitions = append(m.OwnedPartitions, kmsg.ConsumerMemberMetadataOwnedPartition{Topic: topic, Partitions: []int32{p}})
+	}
+	return m.AppendTo(nil)
+}
+
+// assignmentBytes is a sync command's assignment: @t-0+t-1 is a v0
+// ConsumerProtocolAssignment, anything else plain text.
+func assignmentBytes(spec string) []byte {
+	parts, ok := strings.CutPrefix(spec, "@")
+	if !ok {
+		return []byte(spec)
+	}
+	a := kmsg.NewConsumerMemberAssignment()
+	for _, tp := range strings.Split(parts, "+") {
+		if tp == "" {
+			continue
+		}
+		topic, p, err := splitTP(tp)
+		if err != nil {
+			panic(err)
+		}
+		if n := len(a.Topics); n > 0 && a.Topics[n-1].Topic == topic {
+			a.Topics[n-1].Partitions = append(a.Topics[n-1].Partitions, p)
+			continue
+		}
+		a.Topics = append(a.Topics, kmsg.ConsumerMemberAssignmentTopic{Topic: topic, Partitions: []int32{p}})
+	}
+	return a.AppendTo(nil)
+}
+
 func syncRequestOf(a args) *kmsg.SyncGroupRequest {
 	req := kmsg.NewPtrSyncGroupRequest()
 	req.Version, req.Group, req.MemberID = int16(a.int("v", 5)), a.str("g", ""), a.str("m", "")
@@ -224,7 +281,7 @@ func syncRequestOf(a args) *kmsg.SyncGroupRequest {
 	for _, spec := range a.list("assign") {
 		member, assignment, _ := strings.Cut(spec, ":")
 		req.GroupAssignment = append(req.GroupAssignment,
-			kmsg.SyncGroupRequestGroupAssignment{MemberID: member, MemberAssignment: []byte(assignment)})
+			kmsg.SyncGroupRequestGroupAssignment{MemberID: member, MemberAssignment: assignmentBytes(assignment)})
 	}
 	return req
 }

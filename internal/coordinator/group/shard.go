@@ -126,8 +126,7 @@ func (s *Shard) Tick(now time.Time) coordinator.Output {
 		}
 		written := len(s.out.Records)
 		s.fire(t)
-		consumer := t.key.kind == timerConsumerSession || t.key.kind == timerConsumerRebalance
-		if consumer && len(s.out.Records) > written {
+		if t.key.kind.consumerTimer() && len(s.out.Records) > written {
 			break
 		}
 	}
@@ -144,7 +143,7 @@ func (s *Shard) fire(t timer) {
 		s.onSyncTimer(t)
 	case timerCleanup:
 		s.cleanup()
-	case timerConsumerSession, timerConsumerRebalance:
+	case timerConsumerSession, timerConsumerRebalance, timerConsumerJoin, timerConsumerSync:
 		s.onConsumerTimer(t)
 	}
 }

@@ -12,7 +12,15 @@ const (
 	timerCleanup                            // offsets and empty groups expire
 	timerConsumerSession                    // a consumer group member's session ran out
 	timerConsumerRebalance                  // a consumer group member did not revoke within its rebalance timeout
+	timerConsumerJoin                       // a classic member of a consumer group did not rejoin within its rebalance timeout
+	timerConsumerSync                       // a classic member of a consumer group did not send SyncGroup within its rebalance timeout
 )
+
+// consumerTimer: a timer of a consumer group member, whose firing may
+// write records.
+func (k timerKind) consumerTimer() bool {
+	return k == timerConsumerSession || k == timerConsumerRebalance || k == timerConsumerJoin || k == timerConsumerSync
+}
 
 // timerKey names a timer; setting a timer with the same key replaces it, as
 // Kafka's coordinator timer does.
@@ -59,6 +67,13 @@ func (ts *timers) set(t timer) {
 	p := &t
 	ts.byKey[t.key] = p
 	heap.Push(&ts.queue, p)
+}
+
+// setIfAbsent schedules t unless a timer with its key is pending.
+func (ts *timers) setIfAbsent(t timer) {
+	if _, ok := ts.byKey[t.key]; !ok {
+		ts.set(t)
+	}
 }
 
 func (ts *timers) cancel(k timerKey) {
