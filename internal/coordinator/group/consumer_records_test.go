@@ -88,3 +88,38 @@ func TestConsumerRecordLayouts(t *testing.T) {
 		t.Fatalf("partition owners %v", g.owners)
 	}
 }
+
+// A classic member's subscription record carries ClassicMemberMetadata in
+// tagged field 0: a nullable struct, so a presence byte, then the session
+// timeout and the protocols (name, metadata bytes, tags each), then the
+// struct's tags.
+func TestClassicMemberMetadataLayout(t *testing.T) {
+	m := &consumerMember{
+		id: "m1", clientID: "c", clientHost: "/h", topics: []string{"a"}, rebalanceTimeoutMs: 30000,
+		classic: &classicMetadata{sessionTimeoutMs: 10000, protocols: []protocol{
+			{name: "range", metadata: []byte{0, 1}}, {name: "cooperative-sticky", metadata: []byte{}},
+		}},
+	}
+	body := (&enc{}).i8(1).i32(10000).uvarint(3).
+		compactStr("range").uvarint(3).raw(0, 1).uvarint(0).
+		compactStr("cooperative-sticky").uvarint(1).uvarint(0).
+		uvarint(0).b
+	want := (&enc{}).i16(0).uvarint(0).uvarint(0).compactStr("c").compactStr("/h").
+		uvarint(2).compactStr("a").compactStr("").i32(30000).uvarint(0).
+		uvarint(1).uvarint(0).uvarint(uint64(len(body))).raw(body...).b
+	r := memberRecord("g", m)
+	if !bytes.Equal(r.Value, want) {
+		t.Fatalf("value:\n got %x\nwant %x", r.Value, want)
+	}
+	got, err := decodeMember(r.Value, newConsumerMember("m1"))
+	if err != nil || !got.sameSubscription(m) {
+		t.Fatalf("decoded %+v, %v", got, err)
+	}
+	// A null ClassicMemberMetadata (presence byte -1) is a consumer member.
+	null := (&enc{}).i16(0).uvarint(0).uvarint(0).compactStr("c").compactStr("/h").
+		uvarint(2).compactStr("a").compactStr("").i32(30000).uvarint(0).
+		uvarint(1).uvarint(0).uvarint(1).i8(-1).b
+	if got, err := decodeMember(null, newConsumerMember("m1")); err != nil || got.classic != nil {
+		t.Fatalf("null metadata decoded to %+v, %v", got, err)
+	}
+}

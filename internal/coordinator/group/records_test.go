@@ -30,6 +30,8 @@ func (e *enc) bytes(b []byte) *enc {
 	return e
 }
 func (e *enc) uvarint(v uint64) *enc { e.b = binary.AppendUvarint(e.b, v); return e }
+func (e *enc) i8(v int8) *enc        { e.b = append(e.b, byte(v)); return e }
+func (e *enc) raw(b ...byte) *enc    { e.b = append(e.b, b...); return e }
 func (e *enc) compactStr(s string) *enc {
 	e.uvarint(uint64(len(s)) + 1)
 	e.b = append(e.b, s...)
