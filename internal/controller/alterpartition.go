@@ -163,11 +163,14 @@ func (c *Controller) alterOne(img *metadata.Image, t *metadata.Topic, req AlterP
 		return fail(kind, "ineligible replicas in the new ISR: %s", why)
 	}
 	ch := partitionChange{topic: t.ID, part: p, targetISR: isr, acceptable: func(r int32) bool { return usable(img, r) },
-		unclean: c.cfg.UncleanLeaderElection(img, t.Name), recovery: rp.LeaderRecoveryState}
+		election: onlineOrUnclean(c.cfg.UncleanLeaderElection(img, t.Name)), recovery: rp.LeaderRecoveryState}
 	rec, changed := ch.build()
 	next := p
 	if changed {
 		next = applyChange(p, rec)
+		// A change that completes a reassignment may move the leadership
+		// away from the broker asking: it learns so from the error, and the
+		// record is written all the same (Kafka's alterPartition).
 		if rec.Leader != metadata.NoLeaderChange && rec.Leader != req.BrokerID {
 			kind := ErrNewLeaderElected
 			if req.Version <= 1 {
@@ -226,6 +229,15 @@ func applyChange(p *metadata.Partition, rec metadata.PartitionChangeRecord) *met
 	n := *p
 	if rec.ISR != nil {
 		n.ISR = rec.ISR
+	}
+	if rec.Replicas != nil {
+		n.Replicas = rec.Replicas
+	}
+	if rec.AddingReplicas != nil {
+		n.AddingReplicas = rec.AddingReplicas
+	}
+	if rec.RemovingReplicas != nil {
+		n.RemovingReplicas = rec.RemovingReplicas
 	}
 	if rec.Leader != metadata.NoLeaderChange {
 		n.Leader = rec.Leader

@@ -74,6 +74,16 @@ type Config struct {
 	// outside its ISR (unclean.leader.election.enable, resolved through the
 	// topic's and the broker's configs). Default: never.
 	UncleanLeaderElection func(img *metadata.Image, topic string) bool
+	// LeaderImbalanceCheckInterval is leader.imbalance.check.interval.seconds
+	// while auto.leader.rebalance.enable is true: how long after finding a
+	// partition not led by its preferred replica the controller moves such
+	// leaderships back. Zero disables it (the default).
+	LeaderImbalanceCheckInterval time.Duration
+	// UncleanLeaderElectionCheckInterval is
+	// unclean.leader.election.interval.ms: how long after finding a
+	// partition without a leader the controller tries an unclean election
+	// where the topic allows it. Default: 5 minutes.
+	UncleanLeaderElectionCheckInterval time.Duration
 	// AddObserver, if set, is called on the active controller with every
 	// broker that registers and is not a voter, with the address it receives
 	// the metadata log on, so that it can follow the log. An error fails the
@@ -119,6 +129,9 @@ func (c Config) withDefaults() Config {
 	if c.UncleanLeaderElection == nil {
 		c.UncleanLeaderElection = func(*metadata.Image, string) bool { return false }
 	}
+	if c.UncleanLeaderElectionCheckInterval == 0 {
+		c.UncleanLeaderElectionCheckInterval = 5 * time.Minute
+	}
 	return c
 }
 
@@ -132,6 +145,8 @@ type Controller struct {
 	// sessions are the brokers' heartbeat sessions while this node is the
 	// active controller; nil when it is not (see heartbeat.go).
 	sessions map[int32]*session
+	// tasks are the periodic elections' schedule (see elections.go).
+	tasks leaderTasks
 }
 
 // Active reports whether this node is the active controller.

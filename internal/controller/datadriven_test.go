@@ -147,6 +147,10 @@ var errorNames = []struct {
 	{ErrNewLeaderElected, "NEW_LEADER_ELECTED"},
 	{ErrIneligibleReplica, "INELIGIBLE_REPLICA"},
 	{ErrOperationNotAttempted, "OPERATION_NOT_ATTEMPTED"},
+	{ErrElectionNotNeeded, "ELECTION_NOT_NEEDED"},
+	{ErrPreferredLeaderNotAvailable, "PREFERRED_LEADER_NOT_AVAILABLE"},
+	{ErrEligibleLeadersNotAvailable, "ELIGIBLE_LEADERS_NOT_AVAILABLE"},
+	{ErrNoReassignmentInProgress, "NO_REASSIGNMENT_IN_PROGRESS"},
 }
 
 func errorText(err error) string {

@@ -104,8 +104,12 @@ func (h *harness) partitions() []string {
 	var out []string
 	for _, t := range h.img.Topics() {
 		for _, p := range t.Partitions() {
-			out = append(out, fmt.Sprintf("%s-%d replicas=%v isr=%v leader=%d epochs=%d/%d recovery=%d",
-				t.Name, p.ID, p.Replicas, p.ISR, p.Leader, p.LeaderEpoch, p.PartitionEpoch, p.LeaderRecoveryState))
+			line := fmt.Sprintf("%s-%d replicas=%v isr=%v leader=%d epochs=%d/%d recovery=%d",
+				t.Name, p.ID, p.Replicas, p.ISR, p.Leader, p.LeaderEpoch, p.PartitionEpoch, p.LeaderRecoveryState)
+			if len(p.AddingReplicas) > 0 || len(p.RemovingReplicas) > 0 {
+				line += fmt.Sprintf(" adding=%v removing=%v", p.AddingReplicas, p.RemovingReplicas)
+			}
+			out = append(out, line)
 		}
 	}
 	return out
@@ -126,6 +130,15 @@ func changeText(r metadata.PartitionChangeRecord) string {
 	}
 	if r.ISR != nil {
 		s += fmt.Sprintf(" isr=%v", r.ISR)
+	}
+	if r.Replicas != nil {
+		s += fmt.Sprintf(" replicas=%v", r.Replicas)
+	}
+	if r.AddingReplicas != nil {
+		s += fmt.Sprintf(" adding=%v", r.AddingReplicas)
+	}
+	if r.RemovingReplicas != nil {
+		s += fmt.Sprintf(" removing=%v", r.RemovingReplicas)
 	}
 	if r.LeaderRecoveryState != metadata.NoRecoveryStateChange {
 		s += fmt.Sprintf(" recovery=%d", r.LeaderRecoveryState)

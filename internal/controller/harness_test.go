@@ -109,6 +109,14 @@ func (h *harness) run(c *testCase) []string {
 		return h.alterPartition(args, c.input)
 	case "partitions":
 		return h.partitions()
+	case "elect-leaders":
+		return h.electLeaders(args, c.input)
+	case "reassign":
+		return h.reassign(args, c.input)
+	case "list-reassignments":
+		return h.listReassignments(c.input)
+	case "periodic-elections":
+		return h.periodicElections(args)
 	}
 	h.t.Fatalf("line %d: unknown command %q", c.line, c.command)
 	return nil
@@ -220,6 +228,10 @@ func (h *harness) set(a args) []string {
 			h.cfg.Rand = rand.New(rand.NewPCG(uint64(a.int(k, 1)), 2))
 		case "session-timeout-ms":
 			h.cfg.SessionTimeout = time.Duration(a.int(k, 0)) * time.Millisecond
+		case "rebalance-interval-ms":
+			h.cfg.LeaderImbalanceCheckInterval = time.Duration(a.int(k, 0)) * time.Millisecond
+		case "unclean-interval-ms":
+			h.cfg.UncleanLeaderElectionCheckInterval = time.Duration(a.int(k, 0)) * time.Millisecond
 		case "unclean":
 			topics := strings.Split(v, ",")
 			h.cfg.UncleanLeaderElection = func(_ *metadata.Image, t string) bool { return slices.Contains(topics, t) }

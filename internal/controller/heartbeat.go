@@ -38,9 +38,9 @@ func (c *Controller) sessionsLocked(img *metadata.Image, now time.Time) map[int3
 	return c.sessions
 }
 
-// resetSessionsLocked forgets every session; the next active term starts
-// them afresh. c.mu must be held.
-func (c *Controller) resetSessionsLocked() { c.sessions = nil }
+// resetSessionsLocked forgets every session and unschedules the periodic
+// elections; the next active term starts them afresh. c.mu must be held.
+func (c *Controller) resetSessionsLocked() { c.sessions, c.tasks = nil, leaderTasks{} }
 
 // Heartbeat is a broker's BrokerHeartbeat request.
 type Heartbeat struct {
@@ -116,7 +116,7 @@ func (c *Controller) decideHeartbeatLocked(img *metadata.Image, hb Heartbeat, no
 		case stateUnfenced:
 			recs = append([]metadata.Record{metadata.BrokerRegistrationChangeRecord{
 				BrokerID: b.ID, BrokerEpoch: b.Epoch, Fenced: metadata.Unfence,
-			}}, electLeaderless(img, b.ID, c.uncleanFor(img))...)
+			}}, electLeaderless(img, b.ID)...)
 		case stateControlledShutdown:
 			recs = append([]metadata.Record{metadata.BrokerRegistrationChangeRecord{
 				BrokerID: b.ID, BrokerEpoch: b.Epoch, InControlledShutdown: 1,
@@ -210,19 +210,23 @@ func (c *Controller) uncleanFor(img *metadata.Image) func(topic string) bool {
 
 // Maintain is the active controller's periodic work: it fences every
 // unfenced broker that has not heartbeated for the session timeout, moving
-// the leaderships it held, and gives partitions without a leader one when
-// an acceptable replica exists (with unclean election where a topic allows
-// it). It returns the brokers it fenced. Callers run it every few hundred
+// the leaderships it held, gives partitions without a leader one from
+// their ISR when a member is acceptable, and runs the periodic elections
+// that are due (preferred leaders back, unclean leaders; elections.go). It
+// returns the brokers it fenced. Callers run it every few hundred
 // milliseconds; a node that is not the active controller does nothing.
 func (c *Controller) Maintain(ctx context.Context, now time.Time) ([]int32, error) {
 	fenced, err := run(ctx, c, "Maintain", func(img *metadata.Image) ([]metadata.Record, []int32) {
 		return c.decideMaintainLocked(img, now)
 	})
+	if err == nil {
+		err = c.maintainLeaders(ctx, now)
+	}
 	if errors.Is(err, ErrNotController) {
-		return nil, nil
+		return fenced, nil
 	}
 	if err != nil {
-		return nil, err
+		return fenced, err
 	}
 	return fenced, nil
 }
@@ -258,7 +262,7 @@ func (c *Controller) decideMaintainLocked(img *metadata.Image, now time.Time) ([
 			delete(sessions, id)
 		}
 	}
-	recs = append(recs, electLeaderless(cur, -1, c.uncleanFor(cur))...)
+	recs = append(recs, electLeaderless(cur, -1)...)
 	return recs, fenced
 }
 

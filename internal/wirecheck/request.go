@@ -22,6 +22,9 @@ var requests = []*message{
 	&describeClusterRequest,
 	&describeProducersRequest,
 	&describeTopicPartitionsRequest,
+	&electLeadersRequest,
+	&alterPartitionReassignmentsRequest,
+	&listPartitionReassignmentsRequest,
 
 	&describeQuorumRequest,
 	&alterPartitionRequest,
