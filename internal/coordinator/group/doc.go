@@ -97,6 +97,34 @@
 // group as Kafka does (not a classic group: GROUP_ID_NOT_FOUND from v6, or
 // Dead), ListGroups lists it with type and protocol type "consumer".
 //
+// # Online migration
+//
+// Groups with members move between the protocols as Kafka 4.x's do under
+// group.consumer.migration.policy (consumer_migrate.go). A
+// ConsumerGroupHeartbeat joining a classic group of consumers (upgrade or
+// bidirectional, and no more members than group.consumer.max.size)
+// converts it: the classic group's tombstone, then the records of a
+// consumer group at the generation's epoch whose members are classic
+// members (ClassicMemberMetadata: session timeout and supported protocols)
+// owning their last assignment; requests parked in a rebalance get
+// REBALANCE_IN_PROGRESS. Classic members of a consumer group
+// (consumer_classic_api.go) join with JoinGroup, which subscribes them
+// from their ConsumerProtocolSubscription (topics, owned partitions, rack)
+// and answers at once with their member epoch as the generation; SyncGroup
+// hands them their current assignment as a ConsumerProtocolAssignment in
+// their subscription's version; Heartbeat answers REBALANCE_IN_PROGRESS
+// when they must rejoin to move on. They revoke by rejoining without the
+// partitions taken away (an eager member owns nothing when it rejoins),
+// have a join timeout (from the first REBALANCE_IN_PROGRESS) and a sync
+// timeout (from the JoinGroup) of their rebalance timeout instead of a
+// revocation timeout, and their own session timeout. When the last member
+// of the consumer protocol leaves or is fenced (downgrade or
+// bidirectional), or a classic static member takes its instance id, the
+// consumer group's records are deleted and a classic group written,
+// Stable at the group epoch with each member's target assignment; the
+// live group is replaced at once and, unless a static member took over,
+// rebalances.
+//
 // # Differences from Kafka
 //
 // Where Kafka picks by hash-map order (the next leader when the leader
@@ -113,15 +141,19 @@
 //
 // Consumer groups differ from Kafka 4.x in these ways:
 //
-//   - Members of the classic protocol in a consumer group (online upgrade
-//     and downgrade, group.consumer.migration.policy, whose default
-//     bidirectional lets a non-empty classic group become a consumer group
-//     and classic members join a consumer group) are not supported: a
-//     ConsumerGroupHeartbeat joining a classic group with members gets
-//     GROUP_ID_NOT_FOUND (Kafka converts the group), and a JoinGroup for a
-//     consumer group with members INCONSISTENT_GROUP_PROTOCOL (Kafka makes
-//     the joiner a classic member of it). Records with
-//     ClassicMemberMetadata are read but their classic fields dropped.
+//   - Online migration: a classic group still in its first rebalance (no
+//     protocol chosen yet) is not upgraded (GROUP_ID_NOT_FOUND), and a
+//     member's empty assignment (none yet) counts as no partitions where
+//     Kafka fails to parse it and refuses the upgrade; parked requests are
+//     answered only once the group's subscriptions decode. When a classic
+//     static member replaces the last consumer-protocol member, the
+//     records delete the consumer group as it was (Kafka first writes the
+//     replacing member's records, then their tombstones) and the JoinGroup
+//     answer carries the classic group's generation, not the member's
+//     epoch, so the member's SyncGroup succeeds. A classic group made by a
+//     downgrade lists its members by id (Kafka: hash-map order), the
+//     first one leading. A loaded classic member's session uses its own
+//     timeout, not group.consumer.session.timeout.ms.
 //   - Regexes are resolved in the heartbeat that needs it (a new regex, or
 //     the first heartbeat after a new metadata image) rather than in the
 //     background at most every 10 s, so the epoch moves one heartbeat
