@@ -1,0 +1,264 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/spoolhq/spool/test/history"
+	"github.com/spoolhq/spool/test/spoolproc"
+)
+
+const (
+	topic      = "faults"
+	partitions = 6
+	// sessionTimeout is broker.session.timeout.ms: a broker silent this long
+	// is fenced and its leaderships move.
+	sessionTimeout = 3 * time.Second
+	// failoverBound is how long a fault may leave a partition without an
+	// acknowledged produce before the test fails; the measured time is
+	// reported, not asserted.
+	failoverBound = 30 * time.Second
+	// recoveryBound is how long a returned node may take to rejoin every
+	// ISR.
+	recoveryBound = 60 * time.Second
+)
+
+// props are every node's, over the harness's: short heartbeats and
+// sessions so that faults are noticed in seconds.
+var props = map[string]string{
+	"broker.heartbeat.interval.ms":     "300",
+	"broker.session.timeout.ms":        fmt.Sprint(sessionTimeout.Milliseconds()),
+	"replica.lag.time.max.ms":          "5000",
+	"offsets.topic.replication.factor": "3",
+	"group.initial.rebalance.delay.ms": "0",
+}
+
+// run is one fault test: a cluster, a topic with replication factor 3 and
+// min.insync.replicas=2, and acks=all idempotent load on it.
+type run struct {
+	t    *testing.T
+	c    *spoolproc.Cluster
+	cl   *kgo.Client // for requests kadm does not make
+	adm  *kadm.Client
+	rec  *history.Recorder
+	load *history.Load
+}
+
+// start starts a three-node cluster behind proxies, creates the topic,
+// waits for every replica in every ISR, starts the load and waits for its
+// first acknowledgements.
+func start(t *testing.T) *run {
+	r := &run{t: t, c: spoolproc.StartCluster(t, spoolBin, spoolproc.Options{Nodes: 3, Props: props, Proxy: true})}
+	r.cl = r.c.Client(kgo.MetadataMinAge(100 * time.Millisecond))
+	r.adm = kadm.NewClient(r.cl)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	minISR := "2"
+	resp, err := r.adm.CreateTopic(ctx, partitions, 3, map[string]*string{"min.insync.replicas": &minISR}, topic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil {
+		t.Fatalf("create topic: %v", err)
+	}
+	r.waitFullISR(recoveryBound)
+	r.rec = history.NewRecorder()
+	r.load = history.StartLoad(r.c.Client(history.ProducerOpts()...), topic, partitions, r.rec, time.Millisecond)
+	r.waitAcked(1000)
+	return r
+}
+
+// state is what Metadata says of the topic's partitions.
+type state struct {
+	leader map[int32]int32
+	isr    map[int32][]int32
+}
+
+func (r *run) state() (state, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	md, err := r.adm.Metadata(ctx, topic)
+	if err != nil {
+		return state{}, err
+	}
+	td, ok := md.Topics[topic]
+	if !ok || td.Err != nil {
+		return state{}, fmt.Errorf("topic %s: %v", topic, td.Err)
+	}
+	s := state{leader: map[int32]int32{}, isr: map[int32][]int32{}}
+	for p, pd := range td.Partitions {
+		s.leader[p], s.isr[p] = pd.Leader, pd.ISR
+	}
+	return s, nil
+}
+
+// waitFullISR waits until every partition has a leader and all three
+// replicas in its ISR.
+func (r *run) waitFullISR(d time.Duration) {
+	r.t.Helper()
+	var last string
+	if !spoolproc.Eventually(d, func() bool {
+		s, err := r.state()
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		for p := range int32(partitions) {
+			if s.leader[p] < 0 || len(s.isr[p]) != 3 {
+				last = fmt.Sprintf("partition %d: leader %d, isr %v", p, s.leader[p], s.isr[p])
+				return false
+			}
+		}
+		return true
+	}) {
+		r.t.Fatalf("not every replica in every ISR within %v: %s", d, last)
+	}
+}
+
+// ledBy returns the partitions node leads now.
+func (r *run) ledBy(node int) []int32 {
+	r.t.Helper()
+	s, err := r.state()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var out []int32
+	for p, l := range s.leader {
+		if int(l) == node {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// leaderOf returns the node leading partition p.
+func (r *run) leaderOf(p int32) int {
+	r.t.Helper()
+	s, err := r.state()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return int(s.leader[p])
+}
+
+// activeController asks the quorum for its leader.
+func (r *run) activeController() int {
+	r.t.Helper()
+	var leader int
+	var last error
+	if !spoolproc.Eventually(10*time.Second, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		req := kmsg.NewPtrDescribeQuorumRequest()
+		t := kmsg.NewDescribeQuorumRequestTopic()
+		t.Topic = "__cluster_metadata"
+		t.Partitions = append(t.Partitions, kmsg.NewDescribeQuorumRequestTopicPartition())
+		req.Topics = append(req.Topics, t)
+		resp, err := req.RequestWith(ctx, r.cl)
+		if err == nil && (len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1) {
+			err = errors.New("DescribeQuorum answered no partition")
+		}
+		if err != nil {
+			last = err
+			return false
+		}
+		leader = int(resp.Topics[0].Partitions[0].LeaderID)
+		return leader > 0
+	}) {
+		r.t.Fatalf("no active controller: %v", last)
+	}
+	return leader
+}
+
+// waitAcked waits for n more acknowledgements.
+func (r *run) waitAcked(n int) {
+	r.t.Helper()
+	target := r.rec.Acked() + n
+	if !spoolproc.Eventually(60*time.Second, func() bool { return r.rec.Acked() >= target }) {
+		r.t.Fatalf("only %d of %d records acknowledged within 60s", r.rec.Acked(), target)
+	}
+}
+
+// failover waits for an acknowledged produce after at on every partition
+// of affected (all partitions when empty) and returns how long the slowest
+// took.
+func (r *run) failover(at time.Time, affected []int32) time.Duration {
+	r.t.Helper()
+	if len(affected) == 0 {
+		for p := range int32(partitions) {
+			affected = append(affected, p)
+		}
+	}
+	var took time.Duration
+	if !spoolproc.Eventually(failoverBound, func() bool {
+		var ok bool
+		took, ok = r.rec.FirstAckAfter(at, affected)
+		return ok
+	}) {
+		r.t.Fatalf("partitions %v acknowledged nothing within %v of the fault", affected, failoverBound)
+	}
+	return took
+}
+
+// recovery waits for every replica in every ISR and returns how long
+// after since that was.
+func (r *run) recovery(since time.Time) time.Duration {
+	r.t.Helper()
+	r.waitFullISR(recoveryBound)
+	return time.Since(since)
+}
+
+// finish stops the load, reads the topic back and checks it against the
+// history, then waits for every replica of every partition to hold the
+// same batches.
+func (r *run) finish() {
+	r.t.Helper()
+	r.waitAcked(1000)
+	if n := r.load.Stop(30 * time.Second); n > 0 {
+		r.t.Logf("%d records still unanswered 30s after the load stopped", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	logs, err := history.ReadAll(ctx, topic, kgo.SeedBrokers(strings.Split(r.c.Bootstrap(), ",")...))
+	if err != nil {
+		r.t.Fatalf("read back: %v", err)
+	}
+	sum, errs := history.Check(r.rec.Ops(), logs)
+	r.t.Logf("history: %v", sum)
+	if len(errs) > 0 {
+		r.t.Fatalf("history check failed:\n%v", errors.Join(errs...))
+	}
+	var last string
+	if !spoolproc.Eventually(30*time.Second, func() bool {
+		for p := range int32(partitions) {
+			d, err := spoolproc.Diverge(topic, p, r.c.Nodes)
+			if err != nil {
+				last = err.Error()
+				return false
+			}
+			if d != "" {
+				last = d
+				return false
+			}
+		}
+		return true
+	}) {
+		r.t.Fatalf("replicas did not converge within 30s: %s", last)
+	}
+}
+
+// report prints a measurement in a form that is easy to grep from the
+// test output.
+func (r *run) report(what string, d time.Duration) {
+	r.t.Logf("MEASURED %s %s: %v", r.t.Name(), what, d.Round(time.Millisecond))
+}
