@@ -236,8 +236,7 @@ func (m *Manager) Apply(img *metadata.Image, d *metadata.Delta) error {
 			errs = append(errs, hosted.SetLeadership(leadership(c.Next)))
 			roles = append(roles, roleChange{p: hosted, id: c.Topic.ID, mp: c.Next})
 		case hosted != nil:
-			m.logger.Warn("partition moved away from this broker; keeping it until reassignment is supported",
-				"topic", c.Topic.Name, "partition", c.Next.ID)
+			errs = append(errs, m.removePartition(next, c.Topic, hosted)) // reassigned away
 		}
 	}
 	opened, err := m.openAll(img, toOpen)
