@@ -25,6 +25,9 @@ func controllerTable() []apiSpec {
 		{key: 20, min: 1, max: 6, handle: (*Handler).deleteTopics},
 		{key: 33, min: 0, max: 2, handle: (*Handler).alterConfigs},
 		{key: 37, min: 0, max: 3, handle: (*Handler).createPartitions},
+		{key: 43, min: 0, max: 2, handle: (*Handler).electLeaders},
+		{key: 45, min: 0, max: 1, handle: (*Handler).alterPartitionReassignments},
+		{key: 46, min: 0, max: 0, handle: (*Handler).listPartitionReassignments},
 		{key: 44, min: 0, max: 1, handle: (*Handler).incrementalAlterConfigs},
 		{key: 55, min: 0, max: 2, handle: (*Handler).describeQuorum},
 		{key: 56, min: 2, max: 3, handle: (*Handler).alterPartition},
@@ -171,6 +174,14 @@ func failedControllerResponse(req kmsg.Request, code int16) kmsg.Response {
 		return resp
 	case *kmsg.DescribeQuorumRequest:
 		resp := req.ResponseKind().(*kmsg.DescribeQuorumResponse)
+		resp.ErrorCode, resp.ErrorMessage = code, msg
+		return resp
+	case *kmsg.ElectLeadersRequest:
+		return electLeadersFailed(req, code, msg)
+	case *kmsg.AlterPartitionAssignmentsRequest:
+		return alterReassignmentsFailed(req, code, msg)
+	case *kmsg.ListPartitionReassignmentsRequest:
+		resp := req.ResponseKind().(*kmsg.ListPartitionReassignmentsResponse)
 		resp.ErrorCode, resp.ErrorMessage = code, msg
 		return resp
 	}

@@ -67,6 +67,10 @@ var errorCodes = []struct {
 	{controller.ErrIneligibleReplica, kerr.IneligibleReplica},
 	{controller.ErrOperationNotAttempted, kerr.OperationNotAttempted},
 	{controller.ErrInconsistentClusterID, kerr.InconsistentClusterID},
+	{controller.ErrElectionNotNeeded, kerr.ElectionNotNeeded},
+	{controller.ErrPreferredLeaderNotAvailable, kerr.PreferredLeaderNotAvailable},
+	{controller.ErrEligibleLeadersNotAvailable, kerr.EligibleLeadersNotAvailable},
+	{controller.ErrNoReassignmentInProgress, kerr.NoReassignmentInProgress},
 }
 
 // errorMessage is the text for a response's error message field: the

@@ -57,6 +57,9 @@ func apiTable() []apiSpec {
 		{key: 33, min: 0, max: 2, handle: (*Handler).alterConfigs, forward: true},
 		{key: 35, min: 1, max: 4, handle: (*Handler).describeLogDirs},
 		{key: 42, min: 0, max: 2, handle: (*Handler).deleteGroups},
+		{key: 43, min: 0, max: 2, handle: (*Handler).electLeaders, forward: true},                // cluster
+		{key: 45, min: 0, max: 1, handle: (*Handler).alterPartitionReassignments, forward: true}, // cluster
+		{key: 46, min: 0, max: 0, handle: (*Handler).listPartitionReassignments, forward: true},  // cluster
 		{key: 47, min: 0, max: 0, handle: (*Handler).offsetDelete},
 		{key: 37, min: 0, max: 3, handle: (*Handler).createPartitions, forward: true},
 		{key: 44, min: 0, max: 1, handle: (*Handler).incrementalAlterConfigs, forward: true},

@@ -200,6 +200,9 @@ func (b *Broker) openMetadata(ctx context.Context) error {
 		SessionTimeout:           time.Duration(b.cfg.BrokerSessionTimeoutMs) * time.Millisecond,
 		UncleanLeaderElection:    b.uncleanLeaderElection,
 		AddObserver:              q.AddObserver,
+
+		LeaderImbalanceCheckInterval:       b.leaderImbalanceCheckInterval(),
+		UncleanLeaderElectionCheckInterval: time.Duration(b.cfg.UncleanLeaderElectionIntervalMs) * time.Millisecond,
 	})
 	if err != nil {
 		return fmt.Errorf("start controller: %w", err)
@@ -226,11 +229,12 @@ func (b *Broker) setHandler() *api.Handler {
 }
 
 // uncleanLeaderElection resolves unclean.leader.election.enable for a
-// topic through its overrides, the dynamic broker defaults and the static
-// config.
+// topic through its overrides, this node's dynamic config, the dynamic
+// broker defaults and the static config (Kafka's controller lookup).
 func (b *Broker) uncleanLeaderElection(img *metadata.Image, topic string) bool {
 	layers := config.Layers{
 		Static:         b.cfg.Raw,
+		DynamicBroker:  img.Configs(metadata.ConfigResource{Type: metadata.ResourceBroker, Name: strconv.Itoa(int(b.cfg.NodeID))}),
 		DynamicDefault: img.Configs(metadata.ConfigResource{Type: metadata.ResourceBroker, Name: ""}),
 		Topic:          img.Configs(metadata.ConfigResource{Type: metadata.ResourceTopic, Name: topic}),
 	}

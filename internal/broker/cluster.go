@@ -231,3 +231,15 @@ func (b *Broker) BrokerEpoch() int64 {
 
 // Image is the node's current metadata image.
 func (b *Broker) Image() *metadata.Image { return b.quorum.Image() }
+
+// leaderImbalanceCheckInterval is how often the controller moves leaders
+// back to preferred replicas: leader.imbalance.check.interval.seconds while
+// auto.leader.rebalance.enable, else never (0). Kafka 4's controller does
+// not use leader.imbalance.per.broker.percentage: any partition not led by
+// its preferred replica is imbalanced.
+func (b *Broker) leaderImbalanceCheckInterval() time.Duration {
+	if !b.cfg.AutoLeaderRebalanceEnable {
+		return 0
+	}
+	return time.Duration(b.cfg.LeaderImbalanceCheckIntervalSeconds) * time.Second
+}
