@@ -25,7 +25,7 @@ func (h *Handler) alterConfigs(ctx context.Context, r *Request) (network.Reply, 
 			resources[i].ops = append(resources[i].ops, controller.ConfigOp{Name: c.Name, Op: config.OpSet, Value: c.Value})
 		}
 	}
-	for i, err := range h.alterResources(ctx, resources, false, req.ValidateOnly) {
+	for i, err := range h.alterResources(ctx, resources, false, req.ValidateOnly, h.forwardedToController(r)) {
 		out := kmsg.NewAlterConfigsResponseResource()
 		out.ResourceType, out.ResourceName = resources[i].typ, resources[i].name
 		if err != nil {
@@ -47,8 +47,10 @@ type alterResource struct {
 // not) and returns each resource's outcome in request order. Like Kafka's
 // broker, it first refuses what is malformed (repeated resources or keys,
 // null values, another broker's id, unknown resource types) and handles
-// broker loggers itself; the controller decides the rest.
-func (h *Handler) alterResources(ctx context.Context, resources []alterResource, incremental, validateOnly bool) []error {
+// broker loggers itself; the controller decides the rest. forwarded is set
+// when the request came to the controller from a broker, which is the one
+// a broker resource's id must name (Kafka's controller does not check it).
+func (h *Handler) alterResources(ctx context.Context, resources []alterResource, incremental, validateOnly, forwarded bool) []error {
 	errs := make([]error, len(resources))
 	repeated := repeatedResources(resources)
 	var toController []controller.AlterConfigsResource
@@ -58,7 +60,7 @@ func (h *Handler) alterResources(ctx context.Context, resources []alterResource,
 			errs[i] = invalidRequest("Each resource must appear at most once.")
 			continue
 		}
-		if errs[i] = h.checkAlter(res, incremental); errs[i] != nil || res.typ == kmsg.ConfigResourceTypeBrokerLogger {
+		if errs[i] = h.checkAlter(res, incremental, forwarded); errs[i] != nil || res.typ == kmsg.ConfigResourceTypeBrokerLogger {
 			continue
 		}
 		toController = append(toController, controller.AlterConfigsResource{
@@ -96,7 +98,7 @@ func repeatedResources(resources []alterResource) []bool {
 
 // checkAlter is Kafka's broker-side check of one resource, in its order.
 // A broker logger resource is applied here too (incremental only).
-func (h *Handler) checkAlter(res alterResource, incremental bool) error {
+func (h *Handler) checkAlter(res alterResource, incremental, forwarded bool) error {
 	var names, nulls []string
 	for _, op := range res.ops {
 		names = append(names, op.Name)
@@ -115,7 +117,7 @@ func (h *Handler) checkAlter(res alterResource, incremental bool) error {
 	case res.typ == kmsg.ConfigResourceTypeBrokerLogger && incremental:
 		return h.alterBrokerLoggers(res)
 	case res.typ == kmsg.ConfigResourceTypeBroker:
-		return h.checkAlterBroker(res, incremental)
+		return h.checkAlterBroker(res, incremental, forwarded)
 	case res.typ == kmsg.ConfigResourceTypeTopic, res.typ == kmsg.ConfigResourceTypeClientMetrics,
 		res.typ == kmsg.ConfigResourceTypeGroupConfig:
 		return nil
@@ -123,10 +125,16 @@ func (h *Handler) checkAlter(res alterResource, incremental bool) error {
 	return invalidRequest("Unknown resource type %d", int8(res.typ))
 }
 
+// forwardedToController reports whether r came to the controller listener
+// (or, locally, from this node's own broker side): forwarded by a broker.
+func (h *Handler) forwardedToController(r *Request) bool {
+	return r.Conn != nil && (h.isControllerListener(r.Conn.Listener) || r.Conn.Listener == localListener)
+}
+
 // checkAlterBroker accepts this node's id or "" (the cluster default);
 // what the changes may be, the controller checks.
-func (h *Handler) checkAlterBroker(res alterResource, incremental bool) error {
-	if res.name != "" {
+func (h *Handler) checkAlterBroker(res alterResource, incremental, forwarded bool) error {
+	if res.name != "" && !forwarded {
 		if err := h.checkOwnBrokerID(res.name, "Node id must be an integer, but it is: %s",
 			"Unexpected broker id, expected %d, but received %s"); err != nil {
 			return err

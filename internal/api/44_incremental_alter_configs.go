@@ -23,7 +23,7 @@ func (h *Handler) incrementalAlterConfigs(ctx context.Context, r *Request) (netw
 				controller.ConfigOp{Name: c.Name, Op: config.OpType(c.Op), Value: c.Value})
 		}
 	}
-	for i, err := range h.alterResources(ctx, resources, true, req.ValidateOnly) {
+	for i, err := range h.alterResources(ctx, resources, true, req.ValidateOnly, h.forwardedToController(r)) {
 		out := kmsg.NewIncrementalAlterConfigsResponseResource()
 		out.ResourceType, out.ResourceName = resources[i].typ, resources[i].name
 		if err != nil {
