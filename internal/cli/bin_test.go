@@ -72,9 +72,11 @@ func TestBinWrappers(t *testing.T) {
 		"kafka-get-offsets.sh": "getting topic-partition offsets", "kafka-delete-records.sh": "delete records",
 		"kafka-dump-log.sh": "parse a log file", "kafka-producer-perf-test.sh": "verify the producer performance",
 		"kafka-consumer-perf-test.sh": "verify the consumer performance", "kafka-broker-api-versions.sh": "retrieve broker version information",
-		"kafka-consumer-groups.sh": "reset consumer group offsets",
-		"kafka-storage.sh":         "The Kafka storage tool.",
-		"kafka-metadata-quorum.sh": "Describe the metadata quorum",
+		"kafka-consumer-groups.sh":     "reset consumer group offsets",
+		"kafka-storage.sh":             "The Kafka storage tool.",
+		"kafka-metadata-quorum.sh":     "Describe the metadata quorum",
+		"kafka-leader-election.sh":     "attempts to elect a new leader",
+		"kafka-reassign-partitions.sh": "move topic partitions between replicas",
 	}
 	for name, about := range wrappers {
 		cmd := exec.Command(filepath.Join(binDir(t), name), "--help")

@@ -108,6 +108,8 @@ func newRootCommand(extra ...*cobra.Command) *cobra.Command {
 		newConsumerGroupsCommand(),
 		newStorageCommand(),
 		newMetadataQuorumCommand(),
+		newLeaderElectionCommand(),
+		newReassignPartitionsCommand(),
 	}
 	replaced := make(map[string]bool, len(extra))
 	for _, c := range extra {

@@ -23,6 +23,8 @@ var tools = map[string]string{
 	"consumer-perf-test":  "This tool is used to verify the consumer performance.",
 	"broker-api-versions": "This tool helps to retrieve broker version information.",
 	"consumer-groups":     consumerGroupsAbout,
+	"leader-election":     "This tool attempts to elect a new leader for a set of topic partitions.",
+	"reassign-partitions": reassignAbout,
 }
 
 func TestHelpOnEveryTool(t *testing.T) {

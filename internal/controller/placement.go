@@ -118,3 +118,20 @@ func rackAlternated(brokers []*metadata.Broker) []*metadata.Broker {
 	}
 	return out
 }
+
+// Assign places count partitions of rf replicas on brokers as topic
+// creation does, for tools that propose assignments
+// (kafka-reassign-partitions.sh --generate). Racks are ignored when
+// rackAware is false.
+func Assign(brokers []*metadata.Broker, count int32, rf int, rackAware bool, rnd *rand.Rand) ([][]int32, error) {
+	if !rackAware {
+		plain := make([]*metadata.Broker, len(brokers))
+		for i, b := range brokers {
+			c := *b
+			c.Rack = nil
+			plain[i] = &c
+		}
+		brokers = plain
+	}
+	return place(brokers, 0, count, rf, rnd)
+}
