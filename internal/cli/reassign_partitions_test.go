@@ -30,7 +30,9 @@ func TestReassignPartitionsTool(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tool := func(args ...string) []string { return append([]string{"reassign-partitions", "--bootstrap-server", bs}, args...) }
+	tool := func(args ...string) []string {
+		return append([]string{"reassign-partitions", "--bootstrap-server", bs}, args...)
+	}
 
 	if r := mustRun(t, "", tool("--list")...); r.stdout != "No partition reassignments found.\n" {
 		t.Fatalf("list: %q", r.stdout)
