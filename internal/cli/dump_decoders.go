@@ -88,7 +88,11 @@ func parseOffsetsRecord(rec *record.Record) (*string, *string) {
 	case 2:
 		key, value, err = groupMetadataJSON(rec)
 	default:
-		return str(fmt.Sprintf("Unknown record type %d at offset %d, skipping.", version, rec.Offset)), nil
+		var known bool
+		key, value, known, err = consumerGroupJSON(version, rec.Key, rec.Value)
+		if !known {
+			return str(fmt.Sprintf("Unknown record type %d at offset %d, skipping.", version, rec.Offset)), nil
+		}
 	}
 	if err != nil {
 		return str(fmt.Sprintf("Error at offset %d, skipping. %v", rec.Offset, err)), nil

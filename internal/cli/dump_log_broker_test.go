@@ -188,3 +188,40 @@ func TestDumpLogBrokerOffsetsTopic(t *testing.T) {
 		}
 	}
 }
+
+// TestDumpLogBrokerConsumerGroupRecords dumps the records a KIP-848
+// consumer group (group.protocol=consumer) leaves in __consumer_offsets:
+// every key version decodes into its schema's fields, as kafka-dump-log.sh
+// prints them.
+func TestDumpLogBrokerConsumerGroupRecords(t *testing.T) {
+	node := newSpoolNode(t, map[string]string{"offsets.topic.num.partitions": "1"}, seed(1, "one"))
+	bs := node.Addr()
+	produceTo(t, bs, "one", 0, now(3)...)
+	mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "one", "--group", "k", "--from-beginning",
+		"--max-messages", "3", "--consumer-property", "group.protocol=consumer")
+	node.Stop()
+	seg := filepath.Join(node.Dir, "data", "__consumer_offsets-0", "00000000000000000000.log")
+	r := mustRun(t, "", "dump-log", "--files", seg, "--offsets-decoder")
+	if strings.Contains(r.stdout, "Unknown record type") || strings.Contains(r.stdout, "Error at offset") || r.stderr != "" {
+		t.Fatalf("offsets topic dump:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	const uuid = `[A-Za-z0-9_-]{22}`
+	member := `"groupId":"k","memberId":"[^"]+"`
+	want := map[string]*regexp.Regexp{
+		"group epoch":       regexp.MustCompile(`key: \{"type":"3","data":\{"groupId":"k"\}\} payload: \{"version":"0","data":\{"epoch":1(,"metadataHash":-?\d+)?\}\}`),
+		"member":            regexp.MustCompile(`key: \{"type":"5","data":\{` + member + `\}\} payload: \{"version":"0","data":\{"instanceId":null,"rackId":null,"clientId":"console-consumer","clientHost":"/127.0.0.1","subscribedTopicNames":\["one"\],"subscribedTopicRegex":(null|""),"rebalanceTimeoutMs":\d+,"serverAssignor":(null|"uniform")\}\}`),
+		"target epoch":      regexp.MustCompile(`key: \{"type":"6","data":\{"groupId":"k"\}\} payload: \{"version":"0","data":\{"assignmentEpoch":1\}\}`),
+		"target assignment": regexp.MustCompile(`key: \{"type":"7","data":\{` + member + `\}\} payload: \{"version":"0","data":\{"topicPartitions":\[\{"topicId":"` + uuid + `","partitions":\[0\]\}\]\}\}`),
+		"current assignment": regexp.MustCompile(`key: \{"type":"8","data":\{` + member + `\}\} payload: \{"version":"0","data":\{"memberEpoch":1,"previousMemberEpoch":0,"state":0,` +
+			`"assignedPartitions":\[\{"topicId":"` + uuid + `","partitions":\[0\]\}\],"partitionsPendingRevocation":\[\]\}\}`),
+		"member tombstone": regexp.MustCompile(`key: \{"type":"5","data":\{` + member + `\}\} payload: <DELETE>`),
+	}
+	for what, re := range want {
+		if !re.MatchString(r.stdout) {
+			t.Errorf("no %s record matching %s", what, re)
+		}
+	}
+	if t.Failed() {
+		t.Logf("offsets topic dump:\n%s", r.stdout)
+	}
+}
