@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/spoolhq/spool/test/faultproxy"
 )
 
 // TestKillLeader kills -9 the node leading partition 0 under load, then
@@ -20,7 +22,7 @@ func TestKillLeader(t *testing.T) {
 
 	back := time.Now()
 	r.c.Restart(victim)
-	r.report("recovery", r.recovery(back))
+	r.report("recovery", r.recovery(at, back, affected))
 	r.finish()
 }
 
@@ -49,7 +51,7 @@ func TestZombieLeader(t *testing.T) {
 	if err := victim.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	r.report("recovery", r.recovery(back))
+	r.report("recovery", r.recovery(at, back, affected))
 	r.finish()
 }
 
@@ -82,7 +84,7 @@ func TestKillActiveController(t *testing.T) {
 
 	back := time.Now()
 	r.c.Restart(victim)
-	r.report("recovery", r.recovery(back))
+	r.report("recovery", r.recovery(at, back, affected))
 	r.finish()
 }
 
@@ -102,7 +104,7 @@ func TestRollingRestart(t *testing.T) {
 		r.report("failover", r.failover(at, affected))
 		back := time.Now()
 		r.c.Restart(n)
-		r.report("recovery", r.recovery(back))
+		r.report("recovery", r.recovery(at, back, affected))
 		r.waitAcked(1000)
 	}
 	r.finish()
@@ -112,12 +114,30 @@ func TestRollingRestart(t *testing.T) {
 // to the other nodes and to clients — for twice the session timeout, then
 // heals the network.
 func TestPartitionLeader(t *testing.T) {
+	partitionLeader(t, true)
+}
+
+// TestPartitionLeaderFromNodes cuts the node leading partition 0 off the
+// other nodes only: clients still reach it and send it records, which it
+// must never acknowledge (its followers are gone and it cannot shrink its
+// ISR without the controller), while the rest of the cluster fences it
+// and elects new leaders. When the network heals its uncommitted tail is
+// truncated.
+func TestPartitionLeaderFromNodes(t *testing.T) {
+	partitionLeader(t, false)
+}
+
+func partitionLeader(t *testing.T, clientsToo bool) {
 	r := start(t)
 	victim := r.leaderOf(0)
 	affected := r.ledBy(victim)
-	t.Logf("isolate node %d, leader of %v", victim, affected)
+	others := r.c.IDs()
+	if clientsToo {
+		others = append(others, faultproxy.Client)
+	}
+	t.Logf("cut node %d, leader of %v, off %v", victim, affected, others)
 	at := time.Now()
-	r.c.Net.Isolate(victim, r.c.IDs())
+	r.c.Net.Isolate(victim, others...)
 	r.report("failover", r.failover(at, affected))
 	if wait := time.Until(at.Add(2 * sessionTimeout)); wait > 0 {
 		time.Sleep(wait) // the fault's length, not a wait for a condition
@@ -126,6 +146,6 @@ func TestPartitionLeader(t *testing.T) {
 
 	back := time.Now()
 	r.c.Net.Heal()
-	r.report("recovery", r.recovery(back))
+	r.report("recovery", r.recovery(at, back, affected))
 	r.finish()
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -72,7 +75,15 @@ func start(t *testing.T) *run {
 	}
 	r.waitFullISR(recoveryBound)
 	r.rec = history.NewRecorder()
-	r.load = history.StartLoad(r.c.Client(history.ProducerOpts()...), topic, partitions, r.rec, time.Millisecond)
+	clientLog, err := os.Create(filepath.Join(r.c.Dir(), "producer.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { clientLog.Close() })
+	producer := r.c.Client(append(history.ProducerOpts(),
+		kgo.WithLogger(kgo.BasicLogger(clientLog, kgo.LogLevelInfo,
+			func() string { return time.Now().UTC().Format("15:04:05.000 ") })))...)
+	r.load = history.StartLoad(producer, topic, partitions, r.rec, time.Millisecond)
 	r.waitAcked(1000)
 	return r
 }
@@ -83,39 +94,65 @@ type state struct {
 	isr    map[int32][]int32
 }
 
-func (r *run) state() (state, error) {
+func (r *run) state() (state, error) { return r.stateFrom(-1) }
+
+// stateFrom asks node (any node when -1) for the topic's metadata.
+func (r *run) stateFrom(node int32) (state, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	md, err := r.adm.Metadata(ctx, topic)
+	req := kmsg.NewPtrMetadataRequest()
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, rt)
+	var resp *kmsg.MetadataResponse
+	var err error
+	if node < 0 {
+		resp, err = req.RequestWith(ctx, r.cl)
+	} else {
+		var kr kmsg.Response
+		kr, err = r.cl.Broker(int(node)).Request(ctx, req)
+		if err == nil {
+			resp = kr.(*kmsg.MetadataResponse)
+		}
+	}
 	if err != nil {
 		return state{}, err
 	}
-	td, ok := md.Topics[topic]
-	if !ok || td.Err != nil {
-		return state{}, fmt.Errorf("topic %s: %v", topic, td.Err)
+	if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != 0 {
+		return state{}, fmt.Errorf("topic %s missing from node %d's metadata", topic, node)
 	}
 	s := state{leader: map[int32]int32{}, isr: map[int32][]int32{}}
-	for p, pd := range td.Partitions {
-		s.leader[p], s.isr[p] = pd.Leader, pd.ISR
+	for _, pd := range resp.Topics[0].Partitions {
+		s.leader[pd.Partition], s.isr[pd.Partition] = pd.Leader, pd.ISR
 	}
 	return s, nil
 }
 
-// waitFullISR waits until every partition has a leader and all three
-// replicas in its ISR.
+// waitFullISR waits until every node's metadata gives every partition a
+// leader and all three replicas in its ISR (asking every node, since one
+// that has just come back may still answer with what it knew before).
 func (r *run) waitFullISR(d time.Duration) {
 	r.t.Helper()
 	var last string
 	if !spoolproc.Eventually(d, func() bool {
-		s, err := r.state()
-		if err != nil {
-			last = err.Error()
-			return false
-		}
-		for p := range int32(partitions) {
-			if s.leader[p] < 0 || len(s.isr[p]) != 3 {
-				last = fmt.Sprintf("partition %d: leader %d, isr %v", p, s.leader[p], s.isr[p])
+		var first state
+		for i, n := range r.c.Nodes {
+			s, err := r.stateFrom(int32(n.ID))
+			if err != nil {
+				last = fmt.Sprintf("node %d: %v", n.ID, err)
 				return false
+			}
+			if i == 0 {
+				first = s
+			} else if !maps.Equal(s.leader, first.leader) {
+				last = fmt.Sprintf("nodes %d and %d disagree on leaders: %v and %v", r.c.Nodes[0].ID, n.ID, first.leader, s.leader)
+				return false
+			}
+			for p := range int32(partitions) {
+				if s.leader[p] < 0 || len(s.isr[p]) != 3 {
+					last = fmt.Sprintf("node %d: partition %d: leader %d, isr %v", n.ID, p, s.leader[p], s.isr[p])
+					return false
+				}
 			}
 		}
 		return true
@@ -205,17 +242,24 @@ func (r *run) failover(at time.Time, affected []int32) time.Duration {
 		took, ok = r.rec.FirstAckAfter(at, affected)
 		return ok
 	}) {
+		for _, n := range r.c.Nodes {
+			s, err := r.stateFrom(int32(n.ID))
+			r.t.Logf("node %d's metadata: leaders %v, ISRs %v (%v)", n.ID, s.leader, s.isr, err)
+		}
 		r.t.Fatalf("partitions %v acknowledged nothing within %v of the fault", affected, failoverBound)
 	}
 	return took
 }
 
 // recovery waits for every replica in every ISR and returns how long
-// after since that was.
-func (r *run) recovery(since time.Time) time.Duration {
+// after since that was. It also reports the longest time any partition of
+// affected went without an acknowledged produce between fault and then.
+func (r *run) recovery(fault, since time.Time, affected []int32) time.Duration {
 	r.t.Helper()
 	r.waitFullISR(recoveryBound)
-	return time.Since(since)
+	took := time.Since(since)
+	r.report("longest gap between acks on the affected partitions", r.rec.LongestGap(fault, time.Now(), affected))
+	return took
 }
 
 // finish stops the load, reads the topic back and checks it against the

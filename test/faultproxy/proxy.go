@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 )
 
 // Client is the node number of any process that is not a node: test
@@ -33,6 +34,7 @@ type Net struct {
 		proxies []*Proxy        // every proxy, to close them
 		healed  chan struct{}   // closed and replaced whenever cuts change
 		conns   map[*link]bool  // open proxied connections
+		closed  bool
 	}
 }
 
@@ -59,11 +61,12 @@ func (n *Net) SetPID(node, pid int) {
 	n.mu.pids[pid] = node
 }
 
-// Isolate cuts every link between node and any other node or client.
-func (n *Net) Isolate(node int, others []int) {
+// Isolate cuts every link between node and each of others (nodes, or
+// Client for every client).
+func (n *Net) Isolate(node int, others ...int) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for _, o := range append(others, Client) {
+	for _, o := range others {
 		if o != node {
 			n.mu.cut[key(node, o)] = true
 		}
@@ -90,13 +93,13 @@ func (n *Net) Heal() {
 // Close closes every proxy and every connection through them.
 func (n *Net) Close() {
 	n.mu.Lock()
+	n.mu.closed = true
 	proxies := n.mu.proxies
-	n.mu.proxies = nil
 	conns := n.mu.conns
 	n.mu.conns = map[*link]bool{}
 	n.mu.Unlock()
 	for _, p := range proxies {
-		p.ln.Close()
+		p.bump(nil)
 	}
 	for l := range conns {
 		l.close()
@@ -147,40 +150,130 @@ func (n *Net) pids() []int {
 }
 
 // Proxy forwards connections on its own loopback port to a node's
-// listener.
+// listener. It listens only while its node is up (see Net.Up), so that a
+// dial to a node that is down is refused, as it would be without a proxy,
+// rather than accepted and reset.
 type Proxy struct {
 	net    *Net
-	ln     net.Listener
 	node   int
+	addr   string // where it listens
 	target string
-	done   sync.WaitGroup
+	mu     struct {
+		sync.Mutex
+		ln  net.Listener // nil while down
+		gen int          // bumped by every Up and Down
+	}
 }
 
-// Listen starts a proxy on a free 127.0.0.1 port that forwards to target,
-// a listener of node.
-func (n *Net) Listen(node int, target string) (*Proxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	p := &Proxy{net: n, ln: ln, node: node, target: target}
+// Listen makes a proxy on addr (host:port; pick a port no outgoing
+// connection can be given, see spoolproc.FreePorts) that forwards to
+// target, a listener of node. It starts down.
+func (n *Net) Listen(node int, addr, target string) *Proxy {
+	p := &Proxy{net: n, node: node, addr: addr, target: target}
 	n.mu.Lock()
 	n.mu.proxies = append(n.mu.proxies, p)
 	n.mu.Unlock()
-	go p.accept()
-	return p, nil
+	return p
 }
 
 // Addr is the proxy's host:port, to advertise in place of the target.
-func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+func (p *Proxy) Addr() string { return p.addr }
 
-func (p *Proxy) accept() {
+// Up starts node's proxies as soon as the listeners they lead to accept
+// connections (a node being started opens them after a while).
+func (n *Net) Up(node int) {
+	for _, p := range n.proxiesOf(node) {
+		gen := p.bump(nil)
+		go p.up(gen)
+	}
+}
+
+// Down stops node's proxies listening: new connections are refused.
+// Connections through them go on until the node's side ends them.
+func (n *Net) Down(node int) {
+	for _, p := range n.proxiesOf(node) {
+		p.bump(nil)
+	}
+}
+
+func (n *Net) proxiesOf(node int) []*Proxy {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []*Proxy
+	for _, p := range n.mu.proxies {
+		if p.node == node {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// bump closes the current listener, installs ln and returns the new
+// generation.
+func (p *Proxy) bump(ln net.Listener) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mu.ln != nil {
+		p.mu.ln.Close()
+	}
+	p.mu.ln = ln
+	p.mu.gen++
+	return p.mu.gen
+}
+
+// up waits for the target to accept, then listens, unless another Up or
+// Down came meanwhile or the Net closed.
+func (p *Proxy) up(gen int) {
 	for {
-		c, err := p.ln.Accept()
+		if p.generation() != gen || p.net.closed() {
+			return
+		}
+		c, err := net.DialTimeout("tcp", p.target, time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for {
+		ln, err := net.Listen("tcp", p.addr)
+		if err == nil {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if p.mu.gen != gen || p.net.closed() {
+				ln.Close()
+				return
+			}
+			p.mu.ln = ln
+			go p.accept(ln)
+			return
+		}
+		if p.generation() != gen || p.net.closed() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // the port is still held by a closing listener
+	}
+}
+
+func (p *Proxy) generation() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.mu.gen
+}
+
+func (n *Net) closed() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.mu.closed
+}
+
+func (p *Proxy) accept(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		go p.serve(c.(*net.TCPConn))
+		go p.serve(c.(*net.TCPConn), ln.Addr().(*net.TCPAddr).Port)
 	}
 }
 
@@ -200,8 +293,8 @@ func (l *link) close() {
 	})
 }
 
-func (p *Proxy) serve(in *net.TCPConn) {
-	from := p.net.nodeOf(p.net.ownerPID(in.RemoteAddr().(*net.TCPAddr).Port, p.ln.Addr().(*net.TCPAddr).Port))
+func (p *Proxy) serve(in *net.TCPConn, port int) {
+	from := p.net.nodeOf(p.net.ownerPID(in.RemoteAddr().(*net.TCPAddr).Port, port))
 	l := &link{from: from, to: p.node, in: in}
 	if !p.net.track(l) {
 		in.Close()
@@ -233,8 +326,8 @@ func (p *Proxy) serve(in *net.TCPConn) {
 func (n *Net) track(l *link) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.mu.proxies == nil {
-		return false // closed
+	if n.mu.closed {
+		return false
 	}
 	n.mu.conns[l] = true
 	return true

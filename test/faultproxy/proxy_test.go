@@ -31,6 +31,31 @@ func echo(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// up makes and starts a proxy to node's target and waits until it
+// listens.
+func up(t *testing.T, n *Net, node int, target string) *Proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p := n.Listen(node, addr, target)
+	n.Up(node)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("proxy to node %d not listening: %v", node, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func roundTrip(c net.Conn, r *bufio.Reader, d time.Duration) (string, error) {
 	c.SetDeadline(time.Now().Add(d))
 	defer c.SetDeadline(time.Time{})
@@ -47,10 +72,7 @@ func TestCutStallsAndHealResumes(t *testing.T) {
 	n := New()
 	defer n.Close()
 	n.SetPID(1, os.Getpid()) // this process is node 1
-	p, err := n.Listen(2, echo(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := up(t, n, 2, echo(t))
 	c, err := net.Dial("tcp", p.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -73,16 +95,13 @@ func TestCutStallsAndHealResumes(t *testing.T) {
 }
 
 // TestIsolateCutsClientsAndOtherNodesOnly checks that the proxy tells a
-// node's connections from a client's: isolating node 3 cuts a client's
-// link to node 2 only if the client is node 3.
+// node's connections from a client's: isolating node 3 from everyone cuts
+// a connection to node 2 only if it comes from node 3.
 func TestIsolateCutsClientsAndOtherNodesOnly(t *testing.T) {
 	n := New()
 	defer n.Close()
-	p, err := n.Listen(2, echo(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Isolate(3, []int{1, 2, 3})
+	p := up(t, n, 2, echo(t))
+	n.Isolate(3, 1, 2, Client)
 	c, err := net.Dial("tcp", p.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -108,4 +127,18 @@ func TestIsolateCutsClientsAndOtherNodesOnly(t *testing.T) {
 	if got, err := r3.ReadString('\n'); err != nil || got != "ping\n" {
 		t.Fatalf("after healing: %q, %v", got, err)
 	}
+}
+
+// TestDownRefusesUpListensAgain checks that a proxy whose node is down
+// refuses connections, and accepts them again once it is up.
+func TestDownRefusesUpListensAgain(t *testing.T) {
+	n := New()
+	defer n.Close()
+	p := up(t, n, 1, echo(t))
+	n.Down(1)
+	if c, err := net.Dial("tcp", p.Addr()); err == nil {
+		c.Close()
+		t.Fatal("a proxy of a node that is down accepted a connection")
+	}
+	up(t, n, 1, p.target)
 }

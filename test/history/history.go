@@ -8,6 +8,7 @@ package history
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -103,6 +104,29 @@ func (r *Recorder) FirstAckAfter(t time.Time, partitions []int32) (longest time.
 		longest = max(longest, time.Duration(first[p]-from))
 	}
 	return longest, true
+}
+
+// LongestGap returns the longest time, between from and to, that some
+// partition of partitions went without an acknowledgement.
+func (r *Recorder) LongestGap(from, to time.Time, partitions []int32) time.Duration {
+	lo, hi := r.since(from), r.since(to)
+	acks := map[int32][]int64{}
+	r.mu.Lock()
+	for _, p := range r.mu.ops {
+		if p.Err == nil && p.Return > lo && p.Return < hi {
+			acks[p.Partition] = append(acks[p.Partition], p.Return)
+		}
+	}
+	r.mu.Unlock()
+	var longest int64
+	for _, part := range partitions {
+		ts := append(acks[part], lo, hi)
+		slices.Sort(ts)
+		for i := 1; i < len(ts); i++ {
+			longest = max(longest, ts[i]-ts[i-1])
+		}
+	}
+	return time.Duration(longest)
 }
 
 // Stored is one record read back: where it is and its value.

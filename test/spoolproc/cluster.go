@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,19 +62,16 @@ func StartCluster(t testing.TB, bin string, opts Options) *Cluster {
 	if opts.Proxy {
 		c.Net = faultproxy.New()
 	}
-	ports, err := FreePorts(2 * opts.Nodes)
+	ports, err := FreePorts(4 * opts.Nodes) // listeners, then proxies
 	if err != nil {
 		t.Fatal(err)
 	}
 	// What others dial: the ports themselves or their proxies.
 	addr := make([]string, 2*opts.Nodes)
-	for i, p := range ports {
+	for i, p := range ports[:2*opts.Nodes] {
 		addr[i] = fmt.Sprintf("127.0.0.1:%d", p)
 		if c.Net != nil {
-			px, err := c.Net.Listen(i/2+1, addr[i])
-			if err != nil {
-				t.Fatal(err)
-			}
+			px := c.Net.Listen(i/2+1, fmt.Sprintf("127.0.0.1:%d", ports[2*opts.Nodes+i]), addr[i])
 			addr[i] = px.Addr()
 		}
 	}
@@ -100,7 +98,11 @@ func StartCluster(t testing.TB, bin string, opts Options) *Cluster {
 		}
 		maps.Copy(n.Props, opts.Props)
 		if c.Net != nil {
-			n.onPID = func(pid int) { c.Net.SetPID(id, pid) }
+			n.onStart = func(pid int) {
+				c.Net.SetPID(id, pid)
+				c.Net.Up(id)
+			}
+			n.onExit = func() { c.Net.Down(id) }
 		}
 		if err := n.Format(c.ClusterID); err != nil {
 			t.Fatal(err)
@@ -117,6 +119,19 @@ func StartCluster(t testing.TB, bin string, opts Options) *Cluster {
 }
 
 func (c *Cluster) close() {
+	if c.t.Failed() {
+		// Goroutine dumps in the logs, for a cluster that got stuck.
+		for _, n := range c.Nodes {
+			if n.Running() {
+				n.note("SIGQUIT node %d (the test failed)", n.ID)
+				n.signal(syscall.SIGQUIT)
+				n.signal(syscall.SIGCONT)
+			}
+		}
+		for _, n := range c.Nodes {
+			n.wait(5 * time.Second)
+		}
+	}
 	var wg sync.WaitGroup
 	for _, n := range c.Nodes {
 		wg.Add(1)
@@ -150,6 +165,10 @@ func (c *Cluster) IDs() []int {
 	}
 	return ids
 }
+
+// Dir is the cluster's directory (a node directory per node); files the
+// test writes there are kept with the nodes' logs when it fails.
+func (c *Cluster) Dir() string { return c.dir }
 
 // Bootstrap is every node's advertised address, comma separated.
 func (c *Cluster) Bootstrap() string {

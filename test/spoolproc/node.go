@@ -44,14 +44,15 @@ type Node struct {
 	// Addr is the address clients are told (advertised.listeners).
 	Addr string
 
-	t      testing.TB
-	bin    string
-	onPID  func(pid int)
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{} // closed once cmd has been waited for
-	err    error         // cmd.Wait's result, set before exited closes
-	log    *os.File
+	t       testing.TB
+	bin     string
+	onStart func(pid int) // after the process started
+	onExit  func()        // after it exited
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed once cmd has been waited for
+	err     error         // cmd.Wait's result, set before exited closes
+	log     *os.File
 }
 
 // Running reports whether the node's process is alive (stopped counts).
@@ -143,10 +144,13 @@ func (n *Node) Start() error {
 		n.err = err
 		n.mu.Unlock()
 		log.Close()
+		if n.onExit != nil {
+			n.onExit()
+		}
 		close(exited)
 	}()
-	if n.onPID != nil {
-		n.onPID(cmd.Process.Pid)
+	if n.onStart != nil {
+		n.onStart(cmd.Process.Pid)
 	}
 	return nil
 }
