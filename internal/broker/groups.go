@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"time"
+
 	"github.com/spoolhq/spool/internal/controller"
 	"github.com/spoolhq/spool/internal/coordinator"
 	"github.com/spoolhq/spool/internal/coordinator/group"
@@ -19,23 +21,24 @@ func (b *Broker) newGroupCoordinator() *coordinator.Runtime {
 			p, _, err := b.replicas.Partition(controller.ConsumerOffsetsTopic, idx)
 			return p, err
 		},
-		Logger: b.logger.With("component", "group-coordinator"),
+		Logger:       b.logger.With("component", "group-coordinator"),
+		WriteTimeout: time.Duration(b.cfg.OffsetsCommitTimeoutMs) * time.Millisecond,
 	})
 }
 
 // syncGroupCoordinator hosts a shard for each __consumer_offsets partition
-// this node leads in img. It runs after the replica manager applied img, so
-// the partitions exist.
+// this node leads in img, one per leader epoch. It runs after the replica
+// manager applied img, so the partitions exist and have their roles.
 func (b *Broker) syncGroupCoordinator(img *metadata.Image) {
 	t := img.Topic(controller.ConsumerOffsetsTopic)
 	if t == nil {
 		b.groups.Sync(img, nil, 0)
 		return
 	}
-	var led []int32
+	led := map[int32]int32{}
 	for _, p := range t.Partitions() {
 		if p.Leader == b.cfg.NodeID {
-			led = append(led, p.ID)
+			led[p.ID] = p.LeaderEpoch
 		}
 	}
 	b.groups.Sync(img, led, int32(t.NumPartitions()))

@@ -18,12 +18,31 @@ type submission struct {
 	reply chan Result
 }
 
-// runner owns one shard: its goroutine is the only one that touches the
-// shard and the pending replies.
+// A runner's state, as requests see it.
+const (
+	// stateLoading: replaying the log, or waiting for the replayed tail
+	// to commit (COORDINATOR_LOAD_IN_PROGRESS).
+	stateLoading int32 = iota
+	// stateActive: serving.
+	stateActive
+	// stateLost: the partition's leadership moved on; the runner waits to
+	// be stopped by the next Sync (NOT_COORDINATOR).
+	stateLost
+)
+
+// errLeadershipLost: the partition is no longer led here in the runner's
+// leader epoch.
+var errLeadershipLost = errors.New("leadership of the partition moved")
+
+// runner owns one shard for one leader epoch: its goroutine is the only
+// one that touches the shard and the pending replies.
 type runner struct {
-	rt       *Runtime
-	index    int32
-	log      *slog.Logger
+	rt    *Runtime
+	index int32
+	epoch int32   // the leader epoch the shard lives in
+	prev  *runner // the partition's previous runner, joined before loading
+	log   *slog.Logger
+
 	requests chan submission
 	cancels  chan uint64
 	// images holds the newest metadata image not yet given to the shard;
@@ -32,7 +51,7 @@ type runner struct {
 	ctx    context.Context
 	stop   context.CancelFunc
 	done   chan struct{}
-	loaded atomic.Bool
+	state  atomic.Int32
 
 	// Owned by the goroutine.
 	shard   Shard
@@ -40,15 +59,16 @@ type runner struct {
 	image   *metadata.Image // the last image the shard was given
 }
 
-func newRunner(rt *Runtime, index int32) *runner {
+func newRunner(rt *Runtime, index, epoch int32, prev *runner) *runner {
 	ctx, stop := context.WithCancel(context.Background())
 	return &runner{
-		rt: rt, index: index, ctx: ctx, stop: stop,
-		log:      rt.cfg.Logger.With("topic", rt.cfg.Topic, "partition", index),
+		rt: rt, index: index, epoch: epoch, prev: prev, ctx: ctx, stop: stop,
+		log:      rt.cfg.Logger.With("topic", rt.cfg.Topic, "partition", index, "leader_epoch", epoch),
 		requests: make(chan submission, 256),
 		cancels:  make(chan uint64, 256),
 		images:   make(chan *metadata.Image, 1),
 		done:     make(chan struct{}),
+		pending:  map[uint64]chan Result{},
 	}
 }
 
@@ -77,24 +97,56 @@ func (r *runner) cancel(id uint64) {
 	}
 }
 
-// run loads the shard, then serves it until stopped.
+// run waits for the partition's previous runner, loads the shard, then
+// serves it until stopped. A failed write reloads the shard from the log;
+// a lost leadership parks the runner until Sync stops it.
 func (r *runner) run() {
 	defer close(r.done)
 	defer r.failPending(ErrNotCoordinator)
-	for r.ctx.Err() == nil {
-		if err := r.load(); err != nil {
-			if r.ctx.Err() == nil {
-				r.log.Error("loading coordinator shard failed; retrying", "err", err)
-				r.sleep(time.Second)
-			}
-			continue
+	if r.prev != nil {
+		select {
+		case <-r.prev.done:
+		case <-r.ctx.Done():
+			return
 		}
-		if err := r.serve(); err != nil && r.ctx.Err() == nil {
-			// A write failed: the shard may hold decisions the log does
-			// not. Start over from the log.
-			r.log.Warn("coordinator write failed; reloading shard", "err", err)
-			r.loaded.Store(false)
+		r.prev = nil
+	}
+	for r.ctx.Err() == nil {
+		err := r.load()
+		if err == nil {
+			err = r.serve()
+		}
+		switch {
+		case r.ctx.Err() != nil:
+			return
+		case errors.Is(err, errLeadershipLost):
+			r.log.Info("coordinator shard lost its partition's leadership")
+			r.state.Store(stateLost)
 			r.failPending(ErrNotCoordinator)
+			r.refuseUntilStopped()
+			return
+		case err != nil:
+			// The shard may hold decisions the log does not, or the log
+			// could not be read: start over from the log.
+			r.log.Warn("coordinator shard failed; reloading", "err", err)
+			r.state.Store(stateLoading)
+			r.failPending(ErrNotCoordinator)
+			r.sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// refuseUntilStopped answers requests queued before the runner lost its
+// leadership until Sync stops it.
+func (r *runner) refuseUntilStopped() {
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case sub := <-r.requests:
+			sub.reply <- Result{Err: ErrNotCoordinator}
+		case <-r.cancels:
+		case <-r.images:
 		}
 	}
 }
@@ -108,21 +160,59 @@ func (r *runner) sleep(d time.Duration) {
 	}
 }
 
-// load rebuilds the shard by replaying its partition up to the high
-// watermark.
-func (r *runner) load() error {
-	started := r.rt.cfg.Now()
+// partition returns the shard's partition if this broker still leads it
+// in the runner's epoch.
+func (r *runner) partition() (*partition.Partition, error) {
 	p, err := r.rt.cfg.Partition(r.index)
 	if err != nil {
-		return fmt.Errorf("find partition: %w", err)
+		return nil, fmt.Errorf("find partition: %w", err)
+	}
+	if !p.IsLeader() || p.Leadership().LeaderEpoch != r.epoch {
+		return nil, errLeadershipLost
+	}
+	return p, nil
+}
+
+// load rebuilds the shard by replaying the whole partition, up to its log
+// end, as Kafka's coordinator loader does: a new leader's log is the one
+// that will be committed, and the old leader may have acknowledged records
+// this broker's high watermark does not cover yet. The shard becomes
+// active only once the high watermark passes what was replayed, so that
+// nothing it answers from is uncommitted.
+func (r *runner) load() error {
+	started := r.rt.cfg.Now()
+	p, err := r.partition()
+	if err != nil {
+		return err
 	}
 	r.shard = r.rt.cfg.NewShard(r.index)
-	r.pending = map[uint64]chan Result{}
-	end := p.HighWatermark()
+	end := p.LogEndOffset()
+	records, err := r.replay(p, end)
+	if err != nil {
+		return err
+	}
+	if end > 0 {
+		if err := r.awaitCommit(r.ctx, p, end-1); err != nil {
+			return fmt.Errorf("wait for the replayed log to commit: %w", err)
+		}
+	}
+	if r.image != nil {
+		if err := r.apply(r.shard.Metadata(r.rt.cfg.Now(), r.image)); err != nil {
+			return err
+		}
+	}
+	r.state.Store(stateActive)
+	r.log.Info("coordinator shard loaded", "records", records, "end_offset", end,
+		"took", r.rt.cfg.Now().Sub(started).Round(time.Millisecond))
+	return nil
+}
+
+// replay feeds the shard the partition's records below end.
+func (r *runner) replay(p *partition.Partition, end int64) (int, error) {
 	var rd record.Reader
 	defer rd.Close()
 	records := 0
-	err = p.Log().Batches(p.LogStartOffset(), func(b record.Batch) error {
+	err := p.Log().Batches(p.LogStartOffset(), func(b record.Batch) error {
 		if b.BaseOffset() >= end {
 			return errLoaded
 		}
@@ -143,19 +233,33 @@ func (r *runner) load() error {
 		return rd.Err()
 	})
 	if err != nil && !errors.Is(err, errLoaded) {
-		return fmt.Errorf("replay: %w", err)
+		return records, fmt.Errorf("replay: %w", err)
 	}
-	if r.image != nil {
-		if err := r.apply(r.shard.Metadata(r.rt.cfg.Now(), r.image)); err != nil {
-			return err
-		}
-	}
-	r.loaded.Store(true)
-	r.log.Info("coordinator shard loaded", "records", records, "took", r.rt.cfg.Now().Sub(started).Round(time.Millisecond))
-	return nil
+	return records, nil
 }
 
-var errLoaded = errors.New("reached the high watermark")
+// awaitCommit waits until the high watermark passes offset while the
+// runner's leadership lasts. A record the high watermark passed is
+// committed even if the ISR shrank meanwhile (Kafka's coordinators follow
+// the high watermark, not acks checks).
+func (r *runner) awaitCommit(ctx context.Context, p *partition.Partition, offset int64) error {
+	err := p.WaitCommitted(ctx, offset)
+	if errors.Is(err, partition.ErrNotEnoughReplicasAfterAppend) {
+		err = nil
+	}
+	if errors.Is(err, partition.ErrNotLeader) {
+		return errLeadershipLost
+	}
+	if err != nil {
+		return err
+	}
+	// Epochs only grow: the same epoch now means the leadership lasted
+	// throughout, so nothing truncated the record before it committed.
+	_, err = r.partition()
+	return err
+}
+
+var errLoaded = errors.New("reached the end of the replay")
 
 // serve handles requests, cancellations and timers until stopped or until
 // a write fails.
@@ -201,12 +305,16 @@ func (r *runner) resetTimer(t *time.Timer) {
 }
 
 // apply writes an output's records, waits for them to commit, replays
-// them, and sends its replies.
+// them, and sends its replies. A failed write answers the replies with
+// the error clients act on: NOT_COORDINATOR when leadership moved (they
+// look for the coordinator again), COORDINATOR_NOT_AVAILABLE when the ISR
+// could not take the write (Kafka's mapping of NOT_ENOUGH_REPLICAS and
+// REQUEST_TIMED_OUT).
 func (r *runner) apply(out Output) error {
 	if len(out.Records) > 0 {
 		if err := r.write(out.Records); err != nil {
 			for _, rep := range out.Replies {
-				r.deliver(rep.ID, Result{Err: ErrNotCoordinator})
+				r.deliver(rep.ID, Result{Err: writeError(err)})
 			}
 			return err
 		}
@@ -217,8 +325,20 @@ func (r *runner) apply(out Output) error {
 	return nil
 }
 
+func writeError(err error) error {
+	switch {
+	case errors.Is(err, partition.ErrNotEnoughReplicas), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: %w", ErrNotAvailable, err)
+	default:
+		return fmt.Errorf("%w: %w", ErrNotCoordinator, err)
+	}
+}
+
+// write appends records in the runner's leader epoch with acks=all and
+// waits, at most the write timeout, until the high watermark passes them,
+// then replays them into the shard.
 func (r *runner) write(records []Record) error {
-	p, err := r.rt.cfg.Partition(r.index)
+	p, err := r.partition()
 	if err != nil {
 		return err
 	}
@@ -231,12 +351,17 @@ func (r *runner) write(records []Record) error {
 	if err != nil {
 		return fmt.Errorf("build batch: %w", err)
 	}
-	res, err := p.AppendRecords(batch, partition.AppendOptions{Acks: -1})
+	res, err := p.AppendRecords(batch, partition.AppendOptions{Acks: -1, FenceEpoch: true, LeaderEpoch: r.epoch})
+	if errors.Is(err, partition.ErrNotLeader) {
+		return errLeadershipLost
+	}
 	if err != nil {
 		return fmt.Errorf("append %d records: %w", len(records), err)
 	}
-	if err := p.WaitCommitted(r.ctx, res.LastOffset); err != nil {
-		return fmt.Errorf("wait for commit: %w", err)
+	ctx, cancel := context.WithTimeout(r.ctx, r.rt.cfg.WriteTimeout)
+	defer cancel()
+	if err := r.awaitCommit(ctx, p, res.LastOffset); err != nil {
+		return fmt.Errorf("wait for offsets %d-%d to commit: %w", res.BaseOffset, res.LastOffset, err)
 	}
 	for i, rec := range records {
 		if err := r.shard.Replay(res.BaseOffset+int64(i), rec.Key, rec.Value); err != nil {

@@ -24,8 +24,8 @@ var (
 	// ErrLoadInProgress: the shard is still being rebuilt from its log
 	// (COORDINATOR_LOAD_IN_PROGRESS).
 	ErrLoadInProgress = errors.New("coordinator load in progress")
-	// ErrNotAvailable: the internal topic does not exist yet
-	// (COORDINATOR_NOT_AVAILABLE).
+	// ErrNotAvailable: the internal topic does not exist yet, or a write
+	// could not be replicated in time (COORDINATOR_NOT_AVAILABLE).
 	ErrNotAvailable = errors.New("coordinator not available")
 )
 
@@ -46,6 +46,9 @@ type Config struct {
 	Logger    *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// WriteTimeout bounds how long a write waits for the partition's ISR
+	// (offsets.commit.timeout.ms); 5s when 0.
+	WriteTimeout time.Duration
 }
 
 // Runtime hosts the shards of the partitions this broker leads.
@@ -56,7 +59,11 @@ type Runtime struct {
 
 	mu struct {
 		sync.Mutex
-		shards     map[int32]*runner
+		shards map[int32]*runner
+		// last is the newest runner of each partition, running or
+		// stopped: the next one waits for it to finish, so that a
+		// stopped shard's last write lands before the new one loads.
+		last       map[int32]*runner
 		partitions int32 // partition count of the topic; 0 until it exists
 		image      *metadata.Image
 		closed     bool
@@ -71,16 +78,24 @@ func New(cfg Config) *Runtime {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 5 * time.Second
+	}
 	rt := &Runtime{cfg: cfg}
 	rt.mu.shards = map[int32]*runner{}
+	rt.mu.last = map[int32]*runner{}
 	return rt
 }
 
-// Sync makes the runtime host a shard for exactly the partitions in led,
-// of a topic with count partitions (0: the topic does not exist), and hands
-// every shard img. New shards start loading; shards no longer led stop,
-// failing their pending requests with ErrNotCoordinator.
-func (rt *Runtime) Sync(img *metadata.Image, led []int32, count int32) {
+// Sync makes the runtime host a shard for exactly the partitions in led
+// (partition → leader epoch), of a topic with count partitions (0: the
+// topic does not exist), and hands every shard img. A shard lives for one
+// leader epoch, as Kafka's coordinators do: a partition led here in a new
+// epoch gets a new shard, loaded from the log, since the log may have
+// changed under another leader meanwhile. Shards no longer led, or led in
+// an older epoch, stop, failing their pending requests with
+// ErrNotCoordinator.
+func (rt *Runtime) Sync(img *metadata.Image, led map[int32]int32, count int32) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.mu.closed {
@@ -88,22 +103,23 @@ func (rt *Runtime) Sync(img *metadata.Image, led []int32, count int32) {
 	}
 	rt.mu.partitions = count
 	rt.mu.image = img
-	for _, r := range rt.mu.shards {
-		r.offerImage(img)
-	}
 	for idx, r := range rt.mu.shards {
-		if !slices.Contains(led, idx) {
+		if epoch, ok := led[idx]; !ok || epoch != r.epoch {
 			r.stop()
 			delete(rt.mu.shards, idx)
 		}
 	}
-	for _, idx := range led {
+	for _, r := range rt.mu.shards {
+		r.offerImage(img)
+	}
+	for idx, epoch := range led {
 		if _, ok := rt.mu.shards[idx]; ok {
 			continue
 		}
-		r := newRunner(rt, idx)
+		r := newRunner(rt, idx, epoch, rt.mu.last[idx])
 		r.offerImage(img)
 		rt.mu.shards[idx] = r
+		rt.mu.last[idx] = r
 		rt.wg.Add(1)
 		go func() {
 			defer rt.wg.Done()
@@ -142,7 +158,7 @@ func (rt *Runtime) Loaded() []int32 {
 	defer rt.mu.Unlock()
 	var out []int32
 	for idx, r := range rt.mu.shards {
-		if r.loaded.Load() {
+		if r.state.Load() == stateActive {
 			out = append(out, idx)
 		}
 	}
@@ -209,8 +225,11 @@ func (rt *Runtime) SendTo(idx int32, body kmsg.Request, clientID, host string) *
 	if !ok {
 		return failedCall(ErrNotCoordinator)
 	}
-	if !r.loaded.Load() {
+	switch r.state.Load() {
+	case stateLoading:
 		return failedCall(ErrLoadInProgress)
+	case stateLost:
+		return failedCall(ErrNotCoordinator)
 	}
 	sub := submission{
 		req:   Request{ID: rt.nextID.Add(1), Body: body, ClientID: clientID, ClientHost: host},

@@ -105,7 +105,7 @@ func newRuntime(t *testing.T, p *partition.Partition) *Runtime {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	t.Cleanup(rt.Close)
-	rt.Sync(nil, []int32{0}, 1)
+	rt.Sync(nil, map[int32]int32{0: 0}, 1)
 	waitLoaded(t, rt)
 	return rt
 }

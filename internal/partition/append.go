@@ -29,6 +29,11 @@ type AppendOptions struct {
 	Acks int16
 	// DenyZstd refuses zstd batches (Produce below v7).
 	DenyZstd bool
+	// FenceEpoch makes the append fail with ErrNotLeader unless this broker
+	// leads in LeaderEpoch: a coordinator writes only in the epoch it
+	// loaded its state in.
+	FenceEpoch  bool
+	LeaderEpoch int32
 }
 
 // AppendRecords validates one partition's records from a Produce request and
@@ -92,7 +97,7 @@ func (p *Partition) recompress(b record.Batch, codec record.Codec, level int, ma
 func (p *Partition) appendLeader(b record.Batch, o AppendOptions, minISR int32, now int64) (res AppendResult, snapshot []byte, flushTo int64, advanced bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.mu.leader != p.nodeID {
+	if p.mu.leader != p.nodeID || (o.FenceEpoch && p.mu.leaderEpoch != o.LeaderEpoch) {
 		return res, nil, 0, false, ErrNotLeader
 	}
 	if o.Acks == -1 && len(p.mu.isr.committed) < effectiveMinISR(minISR, len(p.mu.replicas)) {
