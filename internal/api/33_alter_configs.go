@@ -72,8 +72,88 @@ func (h *Handler) alterResources(ctx context.Context, resources []alterResource,
 	if len(toController) == 0 {
 		return errs
 	}
-	for j, res := range h.Controller.AlterConfigs(ctx, toController, incremental, validateOnly) {
-		errs[index[j]] = res.Err
+	for j, err := range h.alterConfigsVia(ctx, toController, incremental, validateOnly) {
+		errs[index[j]] = err
+	}
+	return errs
+}
+
+// alterConfigsVia has the active controller decide config changes: the
+// local one when it is active, else the one the channel finds, as an
+// AlterConfigs or IncrementalAlterConfigs request of the resources that
+// passed this broker's own checks (Kafka's broker checks a broker
+// resource names itself, and handles broker loggers, before it forwards).
+// It returns one error per resource, in order.
+func (h *Handler) alterConfigsVia(ctx context.Context, resources []controller.AlterConfigsResource, incremental, validateOnly bool) []error {
+	errs := make([]error, len(resources))
+	if !h.mustForward() {
+		for i, res := range h.Controller.AlterConfigs(ctx, resources, incremental, validateOnly) {
+			errs[i] = res.Err
+		}
+		return errs
+	}
+	var req kmsg.Request
+	if incremental {
+		r := kmsg.NewPtrIncrementalAlterConfigsRequest()
+		r.SetVersion(1)
+		r.ValidateOnly = validateOnly
+		for _, res := range resources {
+			rr := kmsg.NewIncrementalAlterConfigsRequestResource()
+			rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceType(res.Resource.Type), res.Resource.Name
+			for _, op := range res.Ops {
+				c := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+				c.Name, c.Op, c.Value = op.Name, kmsg.IncrementalAlterConfigOp(op.Op), op.Value
+				rr.Configs = append(rr.Configs, c)
+			}
+			r.Resources = append(r.Resources, rr)
+		}
+		req = r
+	} else {
+		r := kmsg.NewPtrAlterConfigsRequest()
+		r.SetVersion(2)
+		r.ValidateOnly = validateOnly
+		for _, res := range resources {
+			rr := kmsg.NewAlterConfigsRequestResource()
+			rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceType(res.Resource.Type), res.Resource.Name
+			for _, op := range res.Ops {
+				c := kmsg.NewAlterConfigsRequestResourceConfig()
+				c.Name, c.Value = op.Name, op.Value
+				rr.Configs = append(rr.Configs, c)
+			}
+			r.Resources = append(r.Resources, rr)
+		}
+		req = r
+	}
+	ctx, cancel := context.WithTimeout(ctx, forwardTimeout)
+	defer cancel()
+	resp, err := h.Channel.Send(ctx, req)
+	if err != nil {
+		for i := range errs {
+			errs[i] = &controller.Error{Kind: controller.ErrRequestTimedOut, Message: err.Error()}
+		}
+		return errs
+	}
+	type key struct {
+		typ  kmsg.ConfigResourceType
+		name string
+	}
+	outcome := map[key]error{}
+	switch resp := resp.(type) {
+	case *kmsg.IncrementalAlterConfigsResponse:
+		for _, r := range resp.Resources {
+			outcome[key{r.ResourceType, r.ResourceName}] = controllerError(r.ErrorCode, r.ErrorMessage)
+		}
+	case *kmsg.AlterConfigsResponse:
+		for _, r := range resp.Resources {
+			outcome[key{r.ResourceType, r.ResourceName}] = controllerError(r.ErrorCode, r.ErrorMessage)
+		}
+	}
+	for i, res := range resources {
+		err, ok := outcome[key{kmsg.ConfigResourceType(res.Resource.Type), res.Resource.Name}]
+		if !ok {
+			err = &controller.Error{Kind: controller.ErrUnknownServer, Message: "the controller did not answer for this resource"}
+		}
+		errs[i] = err
 	}
 	return errs
 }

@@ -54,7 +54,7 @@ func apiTable() []apiSpec {
 		{key: 22, min: 0, max: 5, handle: (*Handler).initProducerID},
 		{key: 23, min: 2, max: 4, handle: (*Handler).offsetForLeaderEpoch},
 		{key: 32, min: 1, max: 4, handle: (*Handler).describeConfigs},
-		{key: 33, min: 0, max: 2, handle: (*Handler).alterConfigs, forward: true},
+		{key: 33, min: 0, max: 2, handle: (*Handler).alterConfigs}, // forwards per resource
 		{key: 35, min: 1, max: 4, handle: (*Handler).describeLogDirs},
 		{key: 42, min: 0, max: 2, handle: (*Handler).deleteGroups},
 		{key: 43, min: 0, max: 2, handle: (*Handler).electLeaders, forward: true},                // cluster
@@ -62,7 +62,7 @@ func apiTable() []apiSpec {
 		{key: 46, min: 0, max: 0, handle: (*Handler).listPartitionReassignments, forward: true},  // cluster
 		{key: 47, min: 0, max: 0, handle: (*Handler).offsetDelete},
 		{key: 37, min: 0, max: 3, handle: (*Handler).createPartitions, forward: true},
-		{key: 44, min: 0, max: 1, handle: (*Handler).incrementalAlterConfigs, forward: true},
+		{key: 44, min: 0, max: 1, handle: (*Handler).incrementalAlterConfigs}, // forwards per resource
 		{key: 60, min: 0, max: 2, handle: (*Handler).describeCluster},
 		{key: 61, min: 0, max: 0, handle: (*Handler).describeProducers},
 		{key: 68, min: 0, max: 1, handle: (*Handler).consumerGroupHeartbeat, kip848: true},
