@@ -36,7 +36,9 @@ func (h *Handler) findCoordinator(ctx context.Context, r *Request) (network.Repl
 	return respond(r, resp)
 }
 
-// coordinatorFor finds the broker that coordinates key.
+// coordinatorFor finds the broker that coordinates key: the leader of its
+// partition of the internal topic, or COORDINATOR_NOT_AVAILABLE when that
+// partition has no live leader reachable on the request's listener.
 func (h *Handler) coordinatorFor(ctx context.Context, key string, keyType int8, listener string) kmsg.FindCoordinatorResponseCoordinator {
 	c := kmsg.NewFindCoordinatorResponseCoordinator()
 	c.Key, c.NodeID, c.Port = key, -1, -1
@@ -64,8 +66,10 @@ func (h *Handler) coordinatorFor(ctx context.Context, key string, keyType int8, 
 	if p == nil || p.Leader < 0 {
 		return fail(kerr.CoordinatorNotAvailable, "the coordinator is not available")
 	}
+	// Only a live leader is named, as Kafka's getAliveBrokerNode: a fenced
+	// one is about to lose its leaderships.
 	b := img.Broker(p.Leader)
-	if b == nil {
+	if b == nil || b.Fenced {
 		return fail(kerr.CoordinatorNotAvailable, "the coordinator is not available")
 	}
 	ep, ok := b.Endpoint(listener)
