@@ -1,6 +1,6 @@
 # Spool's everyday commands. See README.md.
 
-.PHONY: build test interop
+.PHONY: build test interop cluster
 
 # The spool binary in the repository root (ignored by git).
 build:
@@ -16,3 +16,9 @@ test:
 # names a running broker.
 interop:
 	go test -tags interop -count=1 -v ./test/interop/
+
+# The fault tests alone (also part of make test): three spool processes
+# killed, stopped, restarted and cut off under acks=all load; prints the
+# measured failover and recovery times.
+cluster:
+	go test -count=1 -v ./test/cluster/
