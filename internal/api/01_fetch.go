@@ -311,8 +311,13 @@ func (h *Handler) finishFetch(r *Request, st *fetchState, now time.Time) *networ
 		out := res.out
 		if res.slice != nil {
 			out.records = fileRange{res.slice}
-			if res.topic != nil && res.topic.Metrics != nil && !st.follower() {
+			switch {
+			case st.follower():
 				// Replication is not consumer traffic.
+				if h.Replication != nil {
+					h.Replication.BytesOut.Add(float64(res.slice.Len()))
+				}
+			case res.topic != nil && res.topic.Metrics != nil:
 				res.topic.Metrics.BytesOut.Add(float64(res.slice.Len()))
 			}
 			res.slice = nil // the writer releases it now

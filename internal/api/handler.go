@@ -17,6 +17,7 @@ import (
 	"github.com/spoolhq/spool/internal/coordinator"
 	"github.com/spoolhq/spool/internal/fetchsession"
 	"github.com/spoolhq/spool/internal/metadata"
+	"github.com/spoolhq/spool/internal/metrics"
 	"github.com/spoolhq/spool/internal/network"
 	"github.com/spoolhq/spool/internal/replica"
 	"github.com/spoolhq/spool/internal/wirecheck"
@@ -41,7 +42,9 @@ type Deps struct {
 	// Groups is the group coordinator runtime.
 	Groups   *coordinator.Runtime
 	Sessions *fetchsession.Cache
-	Logger   *slog.Logger
+	// Replication counts bytes sent to followers (nil: not counted).
+	Replication *metrics.Replication
+	Logger      *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 

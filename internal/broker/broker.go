@@ -218,7 +218,7 @@ func (b *Broker) openMetadata(ctx context.Context) error {
 func (b *Broker) setHandler() *api.Handler {
 	h := api.NewHandler(api.Deps{
 		NodeID: b.cfg.NodeID, Config: b.cfg, Replicas: b.replicas, Image: b.quorum.Image,
-		Controller: b.ctrl, Groups: b.groups, Channel: b.ch, Quorum: b,
+		Controller: b.ctrl, Groups: b.groups, Channel: b.ch, Quorum: b, Replication: b.metrics.Replication(),
 		ControllerListeners: b.cfg.ControllerListenerNames,
 		Sessions:            fetchsession.NewCache(int(b.cfg.MaxIncrementalFetchSessionCacheSlots), fetchsession.DefaultEvictAfter),
 		Logger:              b.logger.With("component", "api"),
@@ -343,6 +343,10 @@ func (b *Broker) serve(runCtx context.Context) error {
 			b.replicas.Run(runCtx)
 		}()
 		b.registerGauges()
+		b.registerReplicaGauges() // replication_metrics.go
+	}
+	if b.ctrl != nil {
+		b.registerControllerGauges()
 	}
 	for _, l := range b.cfg.Listeners {
 		if _, done := b.listeners[l.Name]; done || (!b.cfg.IsBroker() && !b.isControllerListener(l.Name)) {

@@ -39,10 +39,28 @@ type Metrics struct {
 	bytesOut   *prometheus.CounterVec
 	messagesIn *prometheus.CounterVec
 
+	replication *Replication
+
 	mu struct {
 		sync.Mutex
 		topics map[string]*Topic
 	}
+}
+
+// Replication counts replica traffic and ISR changes. Their names are
+// those Kafka's JMX beans get from the Prometheus JMX exporter
+// (kafka.server:type=ReplicaManager,name=IsrShrinksPerSec →
+// kafka_server_replicamanager_isrshrinks_total), so dashboards and alerts
+// written for Kafka find them.
+type Replication struct {
+	// ISRShrinks and ISRExpands count ISR changes of partitions led here,
+	// once the controller committed them.
+	ISRShrinks prometheus.Counter
+	ISRExpands prometheus.Counter
+	// BytesIn counts record bytes followers here appended from their
+	// leaders; BytesOut record bytes this broker sent to followers.
+	BytesIn  prometheus.Counter
+	BytesOut prometheus.Counter
 }
 
 // Topic holds one topic's throughput counters.
@@ -84,7 +102,28 @@ func New(apiName func(int16) string) *Metrics {
 	m.bytesOut = m.counterVec("spool_topic_bytes_out_total", "Record batch bytes sent to consumers, by topic.", "topic")
 	m.messagesIn = m.counterVec("spool_topic_messages_in_total", "Records appended by producers, by topic.", "topic")
 	m.mu.topics = make(map[string]*Topic)
+	m.replication = &Replication{
+		ISRShrinks: m.counter("kafka_server_replicamanager_isrshrinks_total", "ISR shrinks of partitions led by this broker (IsrShrinksPerSec)."),
+		ISRExpands: m.counter("kafka_server_replicamanager_isrexpands_total", "ISR expansions of partitions led by this broker (IsrExpandsPerSec)."),
+		BytesIn:    m.counter("kafka_server_brokertopicmetrics_replicationbytesin_total", "Record bytes replicated to this broker from leaders (ReplicationBytesInPerSec)."),
+		BytesOut:   m.counter("kafka_server_brokertopicmetrics_replicationbytesout_total", "Record bytes this broker sent to followers (ReplicationBytesOutPerSec)."),
+	}
 	return m
+}
+
+func (m *Metrics) counter(name, help string) prometheus.Counter {
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	m.reg.MustRegister(c)
+	return c
+}
+
+// Replication returns the broker's replication counters; nil on a nil
+// Metrics, which the counting code takes as "no metrics".
+func (m *Metrics) Replication() *Replication {
+	if m == nil {
+		return nil
+	}
+	return m.replication
 }
 
 func (m *Metrics) counterVec(name, help, label string) *prometheus.CounterVec {

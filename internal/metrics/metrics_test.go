@@ -21,6 +21,8 @@ func TestServeExposesBrokerMetrics(t *testing.T) {
 	m.Topic("orders").BytesIn.Add(1024)
 	m.Topic("orders").MessagesIn.Add(3)
 	m.ConnectionOpened("PLAINTEXT")
+	m.Replication().ISRShrinks.Inc()
+	m.Replication().BytesIn.Add(512)
 	m.GaugeFunc("spool_partitions", "Partitions hosted.", func() float64 { return 7 })
 	m.LabeledGauges("spool_log_size_bytes", "Log size by topic.", "topic", func() map[string]float64 {
 		return map[string]float64{"orders": 4096}
@@ -46,6 +48,10 @@ func TestServeExposesBrokerMetrics(t *testing.T) {
 		`spool_partitions 7`,
 		`spool_log_size_bytes{topic="orders"} 4096`,
 		`spool_request_duration_seconds_count{api="Produce"} 1`,
+		`kafka_server_replicamanager_isrshrinks_total 1`,
+		`kafka_server_replicamanager_isrexpands_total 0`,
+		`kafka_server_brokertopicmetrics_replicationbytesin_total 512`,
+		`kafka_server_brokertopicmetrics_replicationbytesout_total 0`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics output lacks %q", want)
@@ -74,4 +80,11 @@ func seriesWithLabel(t *testing.T, m *Metrics, name, value string) int {
 		}
 	}
 	return n
+}
+
+func TestNilMetricsHaveNoReplicationCounters(t *testing.T) {
+	var m *Metrics
+	if m.Replication() != nil {
+		t.Fatal("a nil registry has replication counters")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spoolhq/spool/internal/metrics"
 	"github.com/spoolhq/spool/internal/partition"
 )
 
@@ -41,6 +42,7 @@ type isrSender struct {
 	updater ISRUpdater
 	backoff time.Duration
 	wake    chan struct{}
+	counts  *metrics.Replication // nil: not counted
 
 	mu struct {
 		sync.Mutex
@@ -100,12 +102,28 @@ func (s *isrSender) run(ctx context.Context, logf func(msg string, args ...any))
 	}
 }
 
+// count notes a committed ISR change as Kafka's IsrShrinksPerSec and
+// IsrExpandsPerSec do.
+func (s *isrSender) count(before, after int) {
+	switch {
+	case s.counts == nil:
+	case after < before:
+		s.counts.ISRShrinks.Inc()
+	case after > before:
+		s.counts.ISRExpands.Inc()
+	}
+}
+
 // send makes one attempt; false means retry.
 func (s *isrSender) send(ctx context.Context, r isrRequest, logf func(msg string, args ...any)) bool {
+	// The committed ISR before the change: the metadata may bring the
+	// change before the controller's answer does.
+	before := len(r.p.Leadership().ISR)
 	st, err := s.updater.AlterPartition(ctx, r.change)
 	switch {
 	case err == nil:
 		r.p.CompleteISRChange(r.change, st.LeaderEpoch, st.PartitionEpoch, st.ISR)
+		s.count(before, len(st.ISR))
 	case errors.Is(err, ErrISRRejected):
 		logf("controller rejected the ISR change", "topic", r.change.Topic, "partition", r.change.Partition, "err", err)
 		r.p.FailISRChange(r.change, true)

@@ -107,6 +107,7 @@ func New(o Options) *Manager {
 	m.cleaner = m.newCleaner()
 	if o.ISR != nil {
 		m.isr = newISRSender(o.ISR)
+		m.isr.counts = o.Metrics.Replication()
 	}
 	fc := m.fetchConfig()
 	if o.Fetch != nil {
@@ -117,6 +118,9 @@ func New(o Options) *Manager {
 	}
 	if fc.Logger == nil {
 		fc.Logger = o.Logger
+	}
+	if fc.Replication == nil {
+		fc.Replication = o.Metrics.Replication()
 	}
 	m.fetchers = fetcher.New(fc)
 	return m

@@ -267,6 +267,9 @@ func (f *fetcher) appendFetched(st *partState, rp *kmsg.FetchResponseTopicPartit
 		if _, err := p.AppendAsFollower(rp.RecordBatches, st.a.LeaderEpoch); err != nil {
 			return err
 		}
+		if r := f.m.cfg.Replication; r != nil {
+			r.BytesIn.Add(float64(len(rp.RecordBatches)))
+		}
 	}
 	f.reposition(st)
 	return p.SetFollowerHighWatermark(rp.HighWatermark, rp.LogStartOffset)

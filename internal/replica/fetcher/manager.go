@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spoolhq/spool/internal/metrics"
 	"github.com/spoolhq/spool/internal/partition"
 )
 
@@ -35,6 +36,8 @@ type Config struct {
 	Logger        *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Replication counts the bytes appended (nil: not counted).
+	Replication *metrics.Replication
 }
 
 // DefaultConfig has Kafka's defaults.
