@@ -131,6 +131,8 @@ type Broker struct {
 	LeaderImbalanceCheckIntervalSeconds      int64 // leader.imbalance.check.interval.seconds
 	LeaderReplicationThrottledRate           int64 // leader.replication.throttled.rate
 	FollowerReplicationThrottledRate         int64 // follower.replication.throttled.rate
+	ReplicationQuotaWindowNum                int32 // replication.quota.window.num
+	ReplicationQuotaWindowSizeSeconds        int32 // replication.quota.window.size.seconds
 	MaxIncrementalFetchSessionCacheSlots     int32 // max.incremental.fetch.session.cache.slots
 	FetchMaxBytes                            int32 // fetch.max.bytes
 

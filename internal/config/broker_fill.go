@@ -188,6 +188,8 @@ func (b *Broker) fillReplication(v values) {
 	b.LeaderImbalanceCheckIntervalSeconds = v.int64("leader.imbalance.check.interval.seconds")
 	b.LeaderReplicationThrottledRate = v.int64("leader.replication.throttled.rate")
 	b.FollowerReplicationThrottledRate = v.int64("follower.replication.throttled.rate")
+	b.ReplicationQuotaWindowNum = v.int32("replication.quota.window.num")
+	b.ReplicationQuotaWindowSizeSeconds = v.int32("replication.quota.window.size.seconds")
 	b.MaxIncrementalFetchSessionCacheSlots = v.int32("max.incremental.fetch.session.cache.slots")
 	b.FetchMaxBytes = v.int32("fetch.max.bytes")
 }
