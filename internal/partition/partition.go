@@ -62,6 +62,9 @@ type Partition struct {
 	submitISR   func(*Partition, ISRChange)
 
 	cfg atomic.Pointer[config.Topic]
+	// throttle caches which replication throttles name this replica, for
+	// the config it was parsed from (throttle.go).
+	throttle atomic.Pointer[throttleState]
 	// hw is the high watermark with its position in the log, so that reads
 	// can stop there without a lookup.
 	hw atomic.Pointer[storage.OffsetMetadata]
