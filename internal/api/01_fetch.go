@@ -206,6 +206,11 @@ func (h *Handler) readFollowerPartition(st *fetchState, sp *fetchsession.Partiti
 		return
 	}
 	res.slice = rr.Slice
+	if res.slice != nil && h.leaderThrottled(st, res.part) {
+		// Kafka reads, records the follower's progress, and sends nothing.
+		res.slice.Release()
+		res.slice = nil
+	}
 	if d := rr.Diverging; d != nil {
 		res.out.divergingEpoch = &epochEndOffset{epoch: d.Epoch, endOffset: d.EndOffset}
 	}
@@ -317,6 +322,7 @@ func (h *Handler) finishFetch(r *Request, st *fetchState, now time.Time) *networ
 				if h.Replication != nil {
 					h.Replication.BytesOut.Add(float64(res.slice.Len()))
 				}
+				h.recordLeaderThrottled(res.part, res.slice.Len(), now)
 			case res.topic != nil && res.topic.Metrics != nil:
 				res.topic.Metrics.BytesOut.Add(float64(res.slice.Len()))
 			}

@@ -39,6 +39,7 @@ func (m *Manager) Sync(img *metadata.Image) error {
 		}
 	}
 	m.readHighWatermarks()
+	m.applyQuotas(img)
 	tb := m.table.Load()
 	next := &table{byName: maps.Clone(tb.byName), byID: maps.Clone(tb.byID)}
 	m.image.Store(img) // before opening: partitions read brokers from it
@@ -298,6 +299,7 @@ func (m *Manager) applyConfigs(img *metadata.Image, tb *table, changed []metadat
 	affected := map[string]bool{}
 	for _, r := range changed {
 		if r.Type == metadata.ResourceBroker {
+			m.applyQuotas(img)
 			for name := range tb.byName {
 				affected[name] = true
 			}

@@ -70,6 +70,9 @@ type Manager struct {
 	// Sync, for the partitions opened then.
 	hwCheckpoints map[storage.TopicPartition]int64
 
+	// quotas are the replication throttles (throttle.go).
+	quotas quotas
+
 	// applyMu serializes metadata changes (and Close) so tables are built
 	// one at a time.
 	applyMu sync.Mutex
@@ -109,9 +112,13 @@ func New(o Options) *Manager {
 		m.isr = newISRSender(o.ISR)
 		m.isr.counts = o.Metrics.Replication()
 	}
+	m.newQuotas() // throttle.go
 	fc := m.fetchConfig()
 	if o.Fetch != nil {
 		fc = *o.Fetch
+	}
+	if fc.Quota == nil {
+		fc.Quota = m.quotas.follower
 	}
 	if fc.BrokerEpoch == nil {
 		fc.BrokerEpoch = o.BrokerEpoch

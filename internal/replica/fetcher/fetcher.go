@@ -30,6 +30,10 @@ type partState struct {
 	// fenced: the leader's epoch is newer than ours (or the partition
 	// stopped following); only new metadata (Add) resumes it.
 	fenced bool
+	// caughtUp: the last answer left this replica at the leader's high
+	// watermark (Kafka's isReplicaInSync: a lag of 0); a caught-up replica
+	// is never throttled (throttle.go).
+	caughtUp bool
 }
 
 func (st *partState) readyAt(now time.Time) bool {
@@ -164,7 +168,9 @@ func (f *fetcher) buildRequest() (*kmsg.FetchRequest, map[key]sentPart, time.Dur
 	ready := make(map[key]sentPart, len(f.mu.parts))
 	wait := time.Duration(-1)
 	for k, st := range f.mu.parts {
-		if st.readyAt(now) {
+		if st.readyAt(now) && f.throttled(st, now) {
+			wait = f.throttleWait(wait)
+		} else if st.readyAt(now) {
 			ready[k] = sentPart{name: st.a.Partition.Topic(), leaderEpoch: st.a.LeaderEpoch, fetchOffset: st.fetchOffset,
 				logStart: st.logStart, lastFetchedEpoch: st.lastFetchedEpoch}
 		} else if !st.fenced && !st.outOfRange {
@@ -270,8 +276,10 @@ func (f *fetcher) appendFetched(st *partState, rp *kmsg.FetchResponseTopicPartit
 		if r := f.m.cfg.Replication; r != nil {
 			r.BytesIn.Add(float64(len(rp.RecordBatches)))
 		}
+		f.recordThrottled(st, len(rp.RecordBatches))
 	}
 	f.reposition(st)
+	st.caughtUp = rp.HighWatermark <= st.fetchOffset
 	return p.SetFollowerHighWatermark(rp.HighWatermark, rp.LogStartOffset)
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spoolhq/spool/internal/metrics"
 	"github.com/spoolhq/spool/internal/partition"
+	"github.com/spoolhq/spool/internal/quota"
 )
 
 // Config is the replica fetchers' configuration, Kafka's replica.* keys.
@@ -38,6 +39,8 @@ type Config struct {
 	Now func() time.Time
 	// Replication counts the bytes appended (nil: not counted).
 	Replication *metrics.Replication
+	// Quota is follower.replication.throttled.rate (nil: unlimited).
+	Quota *quota.Rate
 }
 
 // DefaultConfig has Kafka's defaults.
