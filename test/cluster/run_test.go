@@ -28,8 +28,12 @@ const (
 	sessionTimeout = 3 * time.Second
 	// failoverBound is how long a fault may leave a partition without an
 	// acknowledged produce before the test fails; the measured time is
-	// reported, not asserted.
-	failoverBound = 30 * time.Second
+	// reported, not asserted. It is generous because of the client: about
+	// one run in ten a franz-go producer cut off from (or stopped with) the
+	// old leader sent nothing to the new leaders for over 30 s although
+	// every live node's metadata named them and their goroutine dumps show
+	// no produce waiting (docs/ARCHITECTURE.md, Fault tests).
+	failoverBound = 60 * time.Second
 	// recoveryBound is how long a returned node may take to rejoin every
 	// ISR.
 	recoveryBound = 60 * time.Second
@@ -80,8 +84,12 @@ func start(t *testing.T) *run {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { clientLog.Close() })
+	level := kgo.LogLevelInfo
+	if os.Getenv("SPOOL_CLIENT_DEBUG") != "" {
+		level = kgo.LogLevelDebug
+	}
 	producer := r.c.Client(append(history.ProducerOpts(),
-		kgo.WithLogger(kgo.BasicLogger(clientLog, kgo.LogLevelInfo,
+		kgo.WithLogger(kgo.BasicLogger(clientLog, level,
 			func() string { return time.Now().UTC().Format("15:04:05.000 ") })))...)
 	r.load = history.StartLoad(producer, topic, partitions, r.rec, time.Millisecond)
 	r.waitAcked(1000)
