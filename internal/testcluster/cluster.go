@@ -22,6 +22,10 @@ import (
 type Cluster struct {
 	t     testing.TB
 	Nodes []*Node // by position; Nodes[i] has node.id i+1
+	// ClusterID is the id the nodes were formatted with; voters is
+	// controller.quorum.voters (AddBroker).
+	ClusterID string
+	voters    string
 }
 
 // Roles give each node's process.roles in StartCluster; nil means every
@@ -67,15 +71,9 @@ func StartCluster(t testing.TB, n int, roles Roles, props map[string]string) *Cl
 		maps.Copy(base, props)
 		c.Nodes = append(c.Nodes, &Node{t: t, Props: base, Dir: dir})
 	}
-	clusterID := metadata.NewUUID().String()
+	c.ClusterID, c.voters = metadata.NewUUID().String(), strings.Join(voters, ",")
 	for _, n := range c.Nodes {
-		cfg, _, err := config.Parse(n.Props)
-		if err != nil {
-			t.Fatalf("config: %v", err)
-		}
-		if err := broker.Format(broker.Dirs(cfg), clusterID, cfg.NodeID, false, time.Now()); err != nil {
-			t.Fatalf("format node %s: %v", n.Props["node.id"], err)
-		}
+		c.format(n)
 	}
 	c.startAll()
 	t.Cleanup(func() {
