@@ -106,3 +106,33 @@ func waitTopics(t *testing.T, qs map[int32]*Quorum, want string) {
 		return nil
 	})
 }
+
+// TestFollowersLearnACommitBeforeItIsAnswered: with CommitTimeout so long
+// that an idle leader would tell followers of a commit only after many
+// seconds, a proposal is still on every follower at once, since the leader
+// spreads the commit before answering. (Otherwise a topic created through
+// one broker is unknown to the others for up to 100 ms.)
+func TestFollowersLearnACommitBeforeItIsAnswered(t *testing.T) {
+	addrs := freeAddrs(t, 3)
+	voters := map[int32]string{1: addrs[0], 2: addrs[1], 3: addrs[2]}
+	qs := map[int32]*Quorum{}
+	for id := range voters {
+		cfg := clusterConfig(t, id, t.TempDir(), voters)
+		cfg.CommitTimeout = time.Minute
+		qs[id] = open(t, cfg)
+	}
+	leader := leaderOf(t, qs)
+	for i, name := range []string{"a", "b", "c"} {
+		propose(t, leader, createTopic(name, i+1))
+		want := fmt.Sprint([]string{"a", "b", "c"}[:i+1])
+		// Far below CommitTimeout: only the spread commit gets it there.
+		checkFor(t, 5*time.Second, func() error {
+			for id, q := range qs {
+				if got := topicNames(q.Image()); got != want {
+					return fmt.Errorf("node %d has topics %s, want %s", id, got, want)
+				}
+			}
+			return nil
+		})
+	}
+}

@@ -53,9 +53,37 @@ func (q *Quorum) propose(ctx context.Context, e entry) (int64, error) {
 		if r.err != nil {
 			return -1, fmt.Errorf("propose metadata: %w", r.err)
 		}
+		q.spreadCommit(ctx)
 		return r.offset, nil
 	case <-ctx.Done():
 		return -1, fmt.Errorf("propose metadata: %w", ctx.Err())
+	}
+}
+
+// spreadCommit makes the other nodes learn that a proposal committed before
+// its proposer is answered. Raft tells followers the commit index only with
+// the next append, which on an idle log comes after CommitTimeout (50-100
+// ms): a client that created a topic through one broker and then asked
+// another about it would be told it does not exist. A barrier is such an
+// append; once a majority has it, they have learned of the commit and
+// applied it or are applying it, and the others got it in the same round.
+// It costs one round trip, and only when there is anyone to tell.
+func (q *Quorum) spreadCommit(ctx context.Context) {
+	if !q.networked || !q.enter() {
+		return
+	}
+	f := q.raft.Barrier(enqueueTimeout(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer q.wg.Done()
+		// An error (leadership lost, shutdown) only means followers learn
+		// of the commit the usual way.
+		_ = f.Error()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
 }
 

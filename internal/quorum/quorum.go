@@ -49,6 +49,7 @@ type Quorum struct {
 	notify       chan bool             // our own leadership changes, from Raft
 	observations chan raft.Observation // anyone's leadership changes
 	observer     *raft.Observer
+	networked    bool          // other nodes share the log (not the one-node in-memory transport)
 	readyTarget  uint64        // last command in the log at open
 	ready        chan struct{} // closed once the log is replayed
 	active       atomic.Bool   // leading with everything committed applied
@@ -124,6 +125,8 @@ func (q *Quorum) openRaft() error {
 	if q.trans, err = newTransport(q.cfg, hlog); err != nil {
 		return err
 	}
+	_, inMemory := q.trans.(*raft.InmemTransport)
+	q.networked = !inMemory
 	rc := q.raftConfig(hlog)
 	if !q.cfg.Observer {
 		if err := bootstrap(rc, store, snaps, q.trans, q.cfg.Voters); err != nil {
