@@ -92,9 +92,9 @@ func New(cfg Config) *Runtime {
 // topic does not exist), and hands every shard img. A shard lives for one
 // leader epoch, as Kafka's coordinators do: a partition led here in a new
 // epoch gets a new shard, loaded from the log, since the log may have
-// changed under another leader meanwhile. Shards no longer led, or led in
-// an older epoch, stop, failing their pending requests with
-// ErrNotCoordinator.
+// changed under another leader meanwhile. Shards no longer led, led in an
+// older epoch, or that found leadership gone, stop, failing their pending
+// requests with ErrNotCoordinator.
 func (rt *Runtime) Sync(img *metadata.Image, led map[int32]int32, count int32) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -104,7 +104,9 @@ func (rt *Runtime) Sync(img *metadata.Image, led map[int32]int32, count int32) {
 	rt.mu.partitions = count
 	rt.mu.image = img
 	for idx, r := range rt.mu.shards {
-		if epoch, ok := led[idx]; !ok || epoch != r.epoch {
+		// A shard that found its partition not led in its epoch is
+		// replaced too: the partition may have caught up with the metadata.
+		if epoch, ok := led[idx]; !ok || epoch != r.epoch || r.state.Load() == stateLost {
 			r.stop()
 			delete(rt.mu.shards, idx)
 		}
