@@ -2,6 +2,7 @@ package group
 
 import (
 	"maps"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -145,9 +146,11 @@ func (s *Shard) onConsumerTimer(t timer) {
 
 // startConsumer starts the sessions of a loaded group's members, and the
 // rebalance timeouts of those that must revoke, as Kafka does when it
-// loads a partition.
+// loads a partition. Members start in id order, so that sessions that end
+// together are fenced in the same order on every load.
 func (s *Shard) startConsumer(g *consumerGroup) {
-	for _, m := range g.members {
+	for _, id := range slices.Sorted(maps.Keys(g.members)) {
+		m := g.members[id]
 		if m.classic != nil {
 			// Classic members have their own session timeout and no
 			// rebalance timeout: they are asked to rejoin instead.
