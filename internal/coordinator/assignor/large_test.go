@@ -42,9 +42,6 @@ func rejoin(spec GroupSpec, g GroupAssignment) GroupSpec {
 // 1,000 members, 100 topics of 10 partitions: valid and balanced, before
 // and after a member leaves and another joins.
 func TestLargeGroups(t *testing.T) {
-	if testing.Short() {
-		t.Skip("large groups")
-	}
 	for _, tc := range []struct {
 		name          string
 		assignor      Assignor
