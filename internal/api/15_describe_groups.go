@@ -5,7 +5,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/spoolhq/spool/internal/coordinator"
 	"github.com/spoolhq/spool/internal/network"
 )
 
@@ -13,25 +12,24 @@ import (
 // answers in request order.
 func (h *Handler) describeGroups(ctx context.Context, r *Request) (network.Reply, error) {
 	req := r.Body.(*kmsg.DescribeGroupsRequest)
-	calls := make([]*coordinator.Call, len(req.Groups))
-	for i, g := range req.Groups {
-		one := *req
-		one.Groups = []string{g}
-		calls[i] = h.sendGroup(r, g, &one)
-	}
-	return h.later(r, func() kmsg.Response {
-		resp := req.ResponseKind().(*kmsg.DescribeGroupsResponse)
-		for i, call := range calls {
-			res := call.Wait(ctx)
-			if res.Err == nil {
-				resp.Groups = append(resp.Groups, res.Response.(*kmsg.DescribeGroupsResponse).Groups...)
-				continue
-			}
+	return eachGroup(h, ctx, r, req.Groups,
+		func(g string) kmsg.Request {
+			one := *req
+			one.Groups = []string{g}
+			return &one
+		},
+		func(resp kmsg.Response) []kmsg.DescribeGroupsResponseGroup {
+			return resp.(*kmsg.DescribeGroupsResponse).Groups
+		},
+		func(group string, code int16) kmsg.DescribeGroupsResponseGroup {
 			g := kmsg.NewDescribeGroupsResponseGroup()
-			g.Group, g.ErrorCode = req.Groups[i], coordinatorCode(res.Err)
+			g.Group, g.ErrorCode = group, code
 			g.AuthorizedOperations = authorizedOpsUnset
-			resp.Groups = append(resp.Groups, g)
-		}
-		return resp
-	}), nil
+			return g
+		},
+		func(groups []kmsg.DescribeGroupsResponseGroup) kmsg.Response {
+			resp := req.ResponseKind().(*kmsg.DescribeGroupsResponse)
+			resp.Groups = groups
+			return resp
+		}), nil
 }

@@ -5,30 +5,30 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/spoolhq/spool/internal/coordinator"
 	"github.com/spoolhq/spool/internal/network"
 )
 
+// deleteGroups asks each group's shard to delete that group and answers
+// in request order.
 func (h *Handler) deleteGroups(ctx context.Context, r *Request) (network.Reply, error) {
 	req := r.Body.(*kmsg.DeleteGroupsRequest)
-	calls := make([]*coordinator.Call, len(req.Groups))
-	for i, g := range req.Groups {
-		one := *req
-		one.Groups = []string{g}
-		calls[i] = h.sendGroup(r, g, &one)
-	}
-	return h.later(r, func() kmsg.Response {
-		resp := req.ResponseKind().(*kmsg.DeleteGroupsResponse)
-		for i, call := range calls {
-			res := call.Wait(ctx)
-			if res.Err == nil {
-				resp.Groups = append(resp.Groups, res.Response.(*kmsg.DeleteGroupsResponse).Groups...)
-				continue
-			}
+	return eachGroup(h, ctx, r, req.Groups,
+		func(g string) kmsg.Request {
+			one := *req
+			one.Groups = []string{g}
+			return &one
+		},
+		func(resp kmsg.Response) []kmsg.DeleteGroupsResponseGroup {
+			return resp.(*kmsg.DeleteGroupsResponse).Groups
+		},
+		func(group string, code int16) kmsg.DeleteGroupsResponseGroup {
 			g := kmsg.NewDeleteGroupsResponseGroup()
-			g.Group, g.ErrorCode = req.Groups[i], coordinatorCode(res.Err)
-			resp.Groups = append(resp.Groups, g)
-		}
-		return resp
-	}), nil
+			g.Group, g.ErrorCode = group, code
+			return g
+		},
+		func(groups []kmsg.DeleteGroupsResponseGroup) kmsg.Response {
+			resp := req.ResponseKind().(*kmsg.DeleteGroupsResponse)
+			resp.Groups = groups
+			return resp
+		}), nil
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/spoolhq/spool/internal/coordinator"
 	"github.com/spoolhq/spool/internal/network"
 )
 
@@ -21,25 +20,24 @@ func (h *Handler) consumerGroupDescribe(ctx context.Context, r *Request) (networ
 		}
 		return respond(r, resp)
 	}
-	calls := make([]*coordinator.Call, len(req.Groups))
-	for i, g := range req.Groups {
-		one := *req
-		one.Groups = []string{g}
-		calls[i] = h.sendGroup(r, g, &one)
-	}
-	return h.later(r, func() kmsg.Response {
-		resp := req.ResponseKind().(*kmsg.ConsumerGroupDescribeResponse)
-		for i, call := range calls {
-			res := call.Wait(ctx)
-			if res.Err == nil {
-				resp.Groups = append(resp.Groups, res.Response.(*kmsg.ConsumerGroupDescribeResponse).Groups...)
-				continue
-			}
+	return eachGroup(h, ctx, r, req.Groups,
+		func(g string) kmsg.Request {
+			one := *req
+			one.Groups = []string{g}
+			return &one
+		},
+		func(resp kmsg.Response) []kmsg.ConsumerGroupDescribeResponseGroup {
+			return resp.(*kmsg.ConsumerGroupDescribeResponse).Groups
+		},
+		func(group string, code int16) kmsg.ConsumerGroupDescribeResponseGroup {
 			g := kmsg.NewConsumerGroupDescribeResponseGroup()
-			g.Group, g.ErrorCode = req.Groups[i], coordinatorCode(res.Err)
+			g.Group, g.ErrorCode = group, code
 			g.AuthorizedOperations = authorizedOpsUnset
-			resp.Groups = append(resp.Groups, g)
-		}
-		return resp
-	}), nil
+			return g
+		},
+		func(groups []kmsg.ConsumerGroupDescribeResponseGroup) kmsg.Response {
+			resp := req.ResponseKind().(*kmsg.ConsumerGroupDescribeResponse)
+			resp.Groups = groups
+			return resp
+		}), nil
 }

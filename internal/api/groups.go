@@ -58,6 +58,35 @@ func clientHost(r *Request) string {
 	return "/" + host
 }
 
+// eachGroup serves a request naming several groups, which may live on
+// several shards: each group goes to its shard in a request of its own
+// (one makes it), and the answer lists the groups in request order, each
+// as its shard answered (answered picks them out of its response) or with
+// the code of the routing error (failed).
+func eachGroup[G any](h *Handler, ctx context.Context, r *Request, groups []string,
+	one func(group string) kmsg.Request,
+	answered func(kmsg.Response) []G,
+	failed func(group string, code int16) G,
+	respond func([]G) kmsg.Response,
+) network.Reply {
+	calls := make([]*coordinator.Call, len(groups))
+	for i, g := range groups {
+		calls[i] = h.sendGroup(r, g, one(g))
+	}
+	return h.later(r, func() kmsg.Response {
+		var out []G
+		for i, call := range calls {
+			res := call.Wait(ctx)
+			if res.Err != nil {
+				out = append(out, failed(groups[i], coordinatorCode(res.Err)))
+				continue
+			}
+			out = append(out, answered(res.Response)...)
+		}
+		return respond(out)
+	})
+}
+
 // sendGroup queues a request about one group.
 func (h *Handler) sendGroup(r *Request, group string, body kmsg.Request) *coordinator.Call {
 	return h.Groups.Send(group, body, r.ClientID, clientHost(r))
