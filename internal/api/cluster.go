@@ -156,22 +156,6 @@ func failedControllerResponse(req kmsg.Request, code int16) kmsg.Response {
 			resp.Topics = append(resp.Topics, rt)
 		}
 		return resp
-	case *kmsg.AlterConfigsRequest:
-		resp := req.ResponseKind().(*kmsg.AlterConfigsResponse)
-		for _, res := range req.Resources {
-			rr := kmsg.NewAlterConfigsResponseResource()
-			rr.ResourceType, rr.ResourceName, rr.ErrorCode, rr.ErrorMessage = res.ResourceType, res.ResourceName, code, msg
-			resp.Resources = append(resp.Resources, rr)
-		}
-		return resp
-	case *kmsg.IncrementalAlterConfigsRequest:
-		resp := req.ResponseKind().(*kmsg.IncrementalAlterConfigsResponse)
-		for _, res := range req.Resources {
-			rr := kmsg.NewIncrementalAlterConfigsResponseResource()
-			rr.ResourceType, rr.ResourceName, rr.ErrorCode, rr.ErrorMessage = res.ResourceType, res.ResourceName, code, msg
-			resp.Resources = append(resp.Resources, rr)
-		}
-		return resp
 	case *kmsg.DescribeQuorumRequest:
 		resp := req.ResponseKind().(*kmsg.DescribeQuorumResponse)
 		resp.ErrorCode, resp.ErrorMessage = code, msg

@@ -21,10 +21,7 @@ import (
 // request at its version. At the end, once time has run on, every request
 // still outstanding must have been answered.
 func TestRandomClients(t *testing.T) {
-	seeds, steps := 30, 400
-	if testing.Short() {
-		seeds = 5
-	}
+	const seeds, steps = 30, 400
 	for seed := range seeds {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			r := newRandomRun(uint64(seed))
